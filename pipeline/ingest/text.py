@@ -1,0 +1,101 @@
+"""Plain text files: detect the encoding, never produce silent mojibake."""
+
+from __future__ import annotations
+
+import codecs
+import functools
+import re
+
+from pipeline.config import DATA_DIR
+from pipeline.errors import DocumentError
+from pipeline.ingest.model import RawText
+
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+# A right decoding of a Chinese report is made almost only of common characters; a wrong one
+# (GBK read as UTF-16, UTF-8 read as GBK) is full of rare ones.
+_COMMON_CHARS_FILE = DATA_DIR / "common_chars.txt"
+_HAN_RE = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+# Characters that never occur in a text document: C0 controls other than tab/newline/form feed,
+# the replacement character, private-use and unassigned-looking ranges.
+_JUNK_RE = re.compile("[\x00-\x08\x0b\x0e-\x1f\ufffd\ue000-\uf8ff]")
+MIN_COMMON_SHARE = 0.8  # share of Han characters among the common ones
+MAX_JUNK_SHARE = 0.001
+
+
+@functools.lru_cache(maxsize=1)
+def _common_chars() -> frozenset[str]:
+    lines = _COMMON_CHARS_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset("".join(line for line in lines if not line.startswith("#")))
+
+
+# Characters a Chinese report is written in besides Han: ASCII, Latin-1, general and CJK
+# punctuation, full-width forms, Roman numerals, circled numbers, boxes and arrows.
+_USUAL_RE = re.compile(
+    "[\\s\x20-\x7e\u00a0-\u00ff\u2000-\u206f\u2100-\u21ff\u2460-\u24ff"
+    "\u2500-\u27bf\u3000-\u303f\uff00-\uffef\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
+)
+MAX_UNUSUAL_SHARE = 0.02
+
+
+def looks_like_text(text: str) -> bool:
+    """Given decoded text, return whether it reads as a document rather than mojibake or junk."""
+    if not text.strip():
+        return True
+    if len(_JUNK_RE.findall(text)) > MAX_JUNK_SHARE * len(text) + 1:
+        return False
+    if len(text) - len(_USUAL_RE.findall(text)) > MAX_UNUSUAL_SHARE * len(text):
+        return False  # Hangul, Cyrillic, symbols: the bytes were read in the wrong encoding
+    han = _HAN_RE.findall(text)
+    if not han:
+        return True
+    common = _common_chars()
+    return sum(ch in common for ch in han) / len(han) >= MIN_COMMON_SHARE
+
+
+def _strict(data: bytes, encoding: str) -> str | None:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError:
+        return None
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """Given the bytes of a text file, return (text, encoding) or raise DocumentError.
+
+    Tries a BOM, then strict UTF-8, UTF-16 without BOM, then GB18030 (a superset of GBK and
+    GB2312), and accepts a decoding only when the result reads as text (common characters,
+    no control characters): an undecodable file is an error, never silent mojibake.
+    """
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            text = _strict(data, encoding)
+            if text is None or not looks_like_text(text):
+                raise DocumentError(f"file starts with a {encoding} byte-order mark but is not {encoding} text")
+            return text, encoding
+    encodings = ["utf-8"]
+    if len(data) % 2 == 0:
+        encodings += ["utf-16-le", "utf-16-be"]
+    encodings.append("gb18030")
+    for encoding in encodings:
+        text = _strict(data, encoding)
+        if text is not None and looks_like_text(text):
+            return text, encoding
+    if b"\x00" in data[:4096]:
+        raise DocumentError("binary content, not a text file")
+    raise DocumentError(
+        "cannot decode as UTF-8, UTF-16 or GB18030 without garbled characters; "
+        "save the file as UTF-8 and run again"
+    )
+
+
+def read_text(data: bytes) -> RawText:
+    """Given the bytes of a .txt file, return its decoded text."""
+    text, _encoding = decode_text(data)
+    return RawText(text=text)

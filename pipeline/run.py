@@ -1,0 +1,369 @@
+"""Wiring: run ingestion and extraction over an input folder, then the analysis and reports.
+
+Per-document work (read, clean, extract) is a pure function of the file's bytes, its path and
+the settings, so it runs on a process pool (``--jobs``) or a Dask cluster and is cached by
+content hash; results are always assembled in doc_id order, so every executor and every
+number of jobs writes the same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import time
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from tqdm import tqdm
+
+from pipeline import __version__, contracts
+from pipeline.config import CACHE_SUBDIR, PACKAGE_DIR, TEXT_SUBDIR, Limits
+from pipeline.errors import DocumentError, InputError
+from pipeline.ingest import Entry, discover, ingest_entry
+from pipeline.ingest.accounting import mark_conflicts, mark_duplicates
+from pipeline.ingest.model import Document
+from pipeline.outputs import OutputSet
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """What a run needs besides the input folder. Picklable: workers receive it."""
+
+    limits: Limits = field(default_factory=Limits)
+    catalog: str | None = None  # path to a catalog YAML; None = the shipped one
+    ocr: bool = True  # OCR pages without a text layer when the `ocr` extra is installed
+    jobs: int | None = None  # worker processes; None = all cores
+    cache: bool = True
+    executor: str = "local"  # local | dask
+    scheduler: str | None = None  # Dask scheduler address
+    progress: bool = True
+
+
+@dataclass
+class DocResult:
+    """Everything one input entry contributes to the output tables."""
+
+    document: dict
+    sections: list[dict]
+    metrics: list[dict]
+    practices: list[dict]
+    text: str
+
+
+@dataclass
+class ExtractResult:
+    documents: pd.DataFrame
+    sections: pd.DataFrame
+    metrics: pd.DataFrame
+    practices: pd.DataFrame
+    texts: dict[str, str]
+    seconds: float = 0.0
+    cached: int = 0
+
+
+# ---------------------------------------------------------------- per document (in workers)
+
+_WORKER_STATE: dict[str, object] = {}
+
+
+def _extraction_tools(catalog_path: str | None):
+    """Return (catalog, tokenizer), loaded once per process and catalog."""
+    key = f"tools:{catalog_path}"
+    if key not in _WORKER_STATE:
+        from pipeline.extract import load_catalog, make_tokenizer
+
+        _WORKER_STATE[key] = (load_catalog(catalog_path), make_tokenizer())
+    return _WORKER_STATE[key]
+
+
+def _ocr_function(enabled: bool):
+    if not enabled:
+        return None
+    try:
+        from pipeline.ingest.ocr import ocr_unusable_pages
+    except ImportError:
+        return None
+    return ocr_unusable_pages
+
+
+class _Timeout(Exception):
+    pass
+
+
+def _alarm(_signum, _frame):
+    raise _Timeout
+
+
+def process_entry(entry: Entry, settings: RunSettings) -> DocResult:
+    """Given one entry, return its rows; never raises for a bad file."""
+    use_alarm = hasattr(signal, "SIGALRM") and _in_main_thread()
+    if use_alarm:
+        previous = signal.signal(signal.SIGALRM, _alarm)
+        signal.setitimer(signal.ITIMER_REAL, settings.limits.max_seconds)
+    try:
+        doc = ingest_entry(entry, settings.limits, ocr=_ocr_function(settings.ocr))
+        metrics, practices = [], []
+        if doc.status in ("ok", "warning") and doc.text:
+            catalog, tokenizer = _extraction_tools(settings.catalog)
+            from pipeline.extract import extract_document
+
+            metrics, practices = extract_document(doc, catalog, tokenizer)
+    except _Timeout:
+        doc = _failed(entry, f"took longer than the limit max_seconds={settings.limits.max_seconds:g}")
+        metrics, practices = [], []
+    except MemoryError:
+        doc = _failed(entry, "ran out of memory while reading the file")
+        metrics, practices = [], []
+    finally:
+        if use_alarm:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+    return DocResult(
+        document=document_row(doc),
+        sections=[{"doc_id": doc.doc_id, **asdict(s)} for s in doc.sections],
+        metrics=metrics,
+        practices=practices,
+        text=doc.text,
+    )
+
+
+def _in_main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
+
+
+def _failed(entry: Entry, reason: str) -> Document:
+    return Document(doc_id=entry.doc_id, format="unknown", status="failed", reason=reason)
+
+
+def document_row(doc: Document) -> dict:
+    """Given a Document, return its documents-table row."""
+    row = {
+        "doc_id": doc.doc_id,
+        "format": doc.format,
+        "status": doc.status,
+        "reason": doc.reason or None,
+        "township": doc.meta.township,
+        "county": doc.meta.county,
+        "year": doc.meta.year,
+        "doc_number": doc.meta.doc_number,
+        "date": doc.meta.date,
+        "issuers": "; ".join(doc.meta.issuers) or None,
+        "title": doc.meta.title,
+        "pages": doc.pages,
+        "chars": len(doc.text),
+        "sha256": doc.sha256,
+        "duplicate_of": None,
+        "ocr_pages": doc.ocr_pages,
+        "ocr_confidence": doc.ocr_confidence,
+    }
+    for item in contracts.REQUIRED_ITEMS:
+        row[item] = doc.items.get(item) if doc.items else None
+    return row
+
+
+# ---------------------------------------------------------------- the corpus
+
+def _fingerprint(settings: RunSettings) -> str:
+    """Return a hash of everything besides a file's bytes that its results depend on."""
+    h = hashlib.sha256(__version__.encode())
+    roots = [PACKAGE_DIR / "ingest", PACKAGE_DIR / "extract", PACKAGE_DIR / "data"]
+    for root in roots:
+        for path in sorted(root.rglob("*")):
+            if path.is_file() and path.suffix in (".py", ".yaml", ".txt"):
+                h.update(path.relative_to(PACKAGE_DIR).as_posix().encode())
+                h.update(path.read_bytes())
+    if settings.catalog:
+        h.update(Path(settings.catalog).read_bytes())
+    h.update(json.dumps(asdict(settings.limits), sort_keys=True).encode())
+    h.update(str(settings.ocr and _ocr_function(True) is not None).encode())
+    return h.hexdigest()[:16]
+
+
+class _Cache:
+    """Per-document results keyed by (file bytes, doc_id, code and settings fingerprint)."""
+
+    def __init__(self, directory: Path | None, fingerprint: str, max_bytes: int):
+        self.directory = directory
+        self.fingerprint = fingerprint
+        self.max_bytes = max_bytes
+
+    def key(self, entry: Entry) -> str | None:
+        if self.directory is None or entry.is_symlink or not entry.path.is_file():
+            return None
+        if entry.path.stat().st_size > self.max_bytes:
+            return None
+        h = hashlib.sha256(self.fingerprint.encode())
+        h.update(entry.doc_id.encode() + b"\0")
+        h.update(entry.path.read_bytes())
+        return h.hexdigest()
+
+    def get(self, key: str | None) -> DocResult | None:
+        if key is None:
+            return None
+        path = self.directory / f"{key}.json"
+        try:
+            return DocResult(**json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError, TypeError):
+            return None
+
+    def put(self, key: str | None, result: DocResult) -> None:
+        if key is None:
+            return
+        from pipeline.outputs import atomic_write_text
+
+        atomic_write_text(self.directory / f"{key}.json", json.dumps(asdict(result), ensure_ascii=False))
+
+    def prune(self, keep: set[str]) -> None:
+        """Remove cached results that no current input uses."""
+        if self.directory is None or not self.directory.is_dir():
+            return
+        for path in self.directory.glob("*.json"):
+            if path.stem not in keep:
+                path.unlink(missing_ok=True)
+
+
+def _default_jobs() -> int:
+    return max(1, os.cpu_count() or 1)
+
+
+def _map_local(entries: list[Entry], settings: RunSettings, bar) -> list[DocResult]:
+    jobs = settings.jobs or _default_jobs()
+    if jobs == 1 or len(entries) <= 1:
+        out = []
+        for e in entries:
+            out.append(process_entry(e, settings))
+            bar.update(1)
+        return out
+    return _map_pool(entries, settings, jobs, bar)
+
+
+def _map_pool(entries: list[Entry], settings: RunSettings, jobs: int, bar) -> list[DocResult]:
+    """Run entries on a process pool; a worker that dies fails only its own document."""
+    results: dict[str, DocResult] = {}
+    pending = list(entries)
+    while pending:
+        try:
+            with ProcessPoolExecutor(max_workers=min(jobs, len(pending))) as pool:
+                futures = {pool.submit(process_entry, e, settings): e for e in pending}
+                for future, e in futures.items():
+                    results[e.doc_id] = future.result()
+                    bar.update(1)
+            pending = []
+        except BrokenProcessPool:
+            done = set(results)
+            pending = [e for e in pending if e.doc_id not in done]
+            # The first unfinished entry is the likeliest culprit: run it alone.
+            culprit = pending.pop(0)
+            results[culprit.doc_id] = _isolated(culprit, settings)
+            bar.update(1)
+    return [results[e.doc_id] for e in entries]
+
+
+def _isolated(entry: Entry, settings: RunSettings) -> DocResult:
+    """Run one entry in its own process; if that process dies, return a failed row."""
+    try:
+        with ProcessPoolExecutor(max_workers=1) as pool:
+            return pool.submit(process_entry, entry, settings).result()
+    except BrokenProcessPool:
+        doc = _failed(entry, "the reader crashed on this file (worker process died)")
+        return DocResult(document_row(doc), [], [], [], "")
+
+
+def _map_dask(entries: list[Entry], settings: RunSettings, bar) -> list[DocResult]:
+    from pipeline.distributed import map_on_dask
+
+    return map_on_dask(entries, settings, bar)
+
+
+def extract_corpus(raw_dir: str | os.PathLike, settings: RunSettings, cache_dir: Path | None = None) -> ExtractResult:
+    """Given the input folder, return the documents, sections, metrics and practices tables."""
+    started = time.perf_counter()
+    entries = discover(raw_dir)
+    if not entries:
+        raise InputError(f"no files found in {raw_dir}", hint="put the reports under it, e.g. raw/<county>/<year>/<township>.pdf")
+    cache = _Cache(cache_dir if settings.cache else None, _fingerprint(settings),
+                   settings.limits.max_file_bytes)
+    keys = {e.doc_id: cache.key(e) for e in entries}
+    results: dict[str, DocResult] = {}
+    for e in entries:
+        hit = cache.get(keys[e.doc_id])
+        if hit is not None:
+            results[e.doc_id] = hit
+    todo = [e for e in entries if e.doc_id not in results]
+    with tqdm(total=len(todo), desc="reading reports", unit="doc", disable=not settings.progress or None,
+              leave=False) as bar:
+        mapper = _map_dask if settings.executor == "dask" else _map_local
+        for e, r in zip(todo, mapper(todo, settings, bar)):
+            results[e.doc_id] = r
+            cache.put(keys[e.doc_id], r)
+    cache.prune({k for k in keys.values() if k})
+    ordered = [results[e.doc_id] for e in entries]
+    return ExtractResult(
+        documents=_documents_table(ordered),
+        sections=_table(ordered, "sections", ["doc_id", "start", "level"]),
+        metrics=_table(ordered, "metrics", ["doc_id", "metric"]),
+        practices=_table(ordered, "practices", ["doc_id", "practice"]),
+        texts={r.document["doc_id"]: r.text for r in ordered if r.text},
+        seconds=time.perf_counter() - started,
+        cached=len(entries) - len(todo),
+    )
+
+
+def _documents_table(results: list[DocResult]) -> pd.DataFrame:
+    df = pd.DataFrame([r.document for r in results], columns=contracts.columns("documents"))
+    df = mark_conflicts(mark_duplicates(df))
+    return contracts.conform(df.sort_values("doc_id"), "documents")
+
+
+def _table(results: list[DocResult], name: str, order: list[str]) -> pd.DataFrame:
+    rows = [row for r in results for row in getattr(r, name)]
+    if not rows:
+        return contracts.empty(name)
+    df = pd.DataFrame(rows, columns=contracts.columns(name))
+    return contracts.conform(df.sort_values(order, kind="stable"), name)
+
+
+def write_extract_outputs(result: ExtractResult, out: OutputSet) -> None:
+    """Given extraction results, stage the four tables and the cleaned texts."""
+    for name in ("documents", "sections", "metrics", "practices"):
+        out.write_table(getattr(result, name), name)
+    for doc_id, text in sorted(result.texts.items()):
+        out.write_text(f"{TEXT_SUBDIR}/{doc_id}.txt", text + "\n")
+
+
+def run_extract(raw_dir, out_dir, settings: RunSettings) -> ExtractResult:
+    """Given the input and output folders, extract and write the tables; return the results."""
+    out_dir = Path(out_dir)
+    _check_folders(raw_dir, out_dir)
+    with OutputSet(out_dir) as out:
+        result = extract_corpus(raw_dir, settings, out_dir / CACHE_SUBDIR)
+        write_extract_outputs(result, out)
+        out.commit(replace_dirs=(TEXT_SUBDIR,))
+    return result
+
+
+def _check_folders(raw_dir, out_dir: Path) -> None:
+    raw = Path(raw_dir).resolve()
+    out = out_dir.resolve()
+    if out == raw or raw in out.parents:
+        raise InputError(
+            f"output folder {out_dir} is inside the input folder {raw_dir}",
+            hint="raw/ is never written to; choose --out outside it, e.g. processed/",
+        )
+
+
+def failed_count(documents: pd.DataFrame) -> int:
+    return int((documents["status"] == "failed").sum())
+
+
+__all__ = [
+    "DocResult", "DocumentError", "ExtractResult", "RunSettings", "extract_corpus",
+    "failed_count", "process_entry", "run_extract", "write_extract_outputs",
+]
