@@ -1,0 +1,319 @@
+"""Layout repair shared by the PDF reader and plain text: page furniture, broken lines.
+
+A page-oriented text arrives as lines. Two jobs are done here:
+
+1. remove page furniture: running headers and footers (lines repeated at the top or bottom of
+   most pages) and page numbers ("— 3 —", "- 3 -", "第3页", "第3页 共10页", "3/10", a bare "3");
+2. re-join what the layout broke: lines wrapped at the right edge of the text column, and a
+   paragraph (or a word) broken by a page end, while keeping real paragraph breaks.
+
+The joining rule is one function, ``lines_to_paragraphs``. A reader that knows the geometry
+(the PDF reader) tells it, per line, whether the line reaches the right edge of the text column
+and whether it starts indented; for plain text the same facts are estimated from the widths of
+the lines (``text_to_lines``), and a text without hard wraps falls back to punctuation: a long
+line cut in the middle of a sentence continues after the blank line.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from pipeline.ingest.headings import match_marker
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of a page as laid out.
+
+    ``full`` and ``indented`` are None when the layout is unknown (text with one paragraph per
+    line); ``after_blank`` marks a blank line before this one (not a page break).
+    """
+
+    text: str
+    full: bool | None = None  # reaches the right edge of the text column
+    indented: bool | None = None  # starts right of the text column's left edge
+    after_blank: bool = False
+    size: float | None = None  # font size, when known
+    centered: bool | None = None  # centered in the text column (a title line)
+
+
+# --- page furniture -------------------------------------------------------------------------
+
+_DASH = "\\-\u2010-\u2015\u2212\u2500\uff0d~\uff5e\u00b7\u2022\u30fb"  # hyphens, dashes, dots
+# A line that is only a page number, decorated so that it cannot be anything else.
+DECORATED_PAGE_NUMBER_RE = re.compile(
+    rf"""^\s*(?:
+        [{_DASH}]{{1,2}}\s*\d{{1,4}}\s*[{_DASH}]{{1,2}}     # — 3 —   - 3 -   ·3·
+      | 第\s*\d{{1,4}}\s*页(?:\s*[,，/、]?\s*共\s*\d{{1,4}}\s*页)?  # 第3页  第3页 共10页
+      | 共\s*\d{{1,4}}\s*页\s*[,，/、]?\s*第\s*\d{{1,4}}\s*页    # 共10页 第3页
+      | \d{{1,4}}\s*/\s*\d{{1,4}}                            # 3/10
+      | (?:page|p\.)\s*\d{{1,4}}(?:\s*(?:of|/)\s*\d{{1,4}})?   # Page 3 of 10
+    )\s*$""",
+    re.X | re.I,
+)
+# A bare number: a page number only at the top or bottom of a page.
+BARE_PAGE_NUMBER_RE = re.compile(r"^\s*\d{1,4}\s*$")
+
+EDGE_LINES = 2  # lines at the top and at the bottom of a page that may be furniture
+MIN_REPEAT_SHARE = 0.6  # share of pages a header/footer line must appear on
+MIN_REPEAT_PAGES = 2
+
+
+def is_page_number(line: str, at_edge: bool = True) -> bool:
+    """Given a line, return whether it is a page number (a bare number only at a page edge)."""
+    if DECORATED_PAGE_NUMBER_RE.match(line):
+        return True
+    return at_edge and bool(BARE_PAGE_NUMBER_RE.match(line))
+
+
+def furniture_key(line: str) -> str:
+    """Given a line, return the form it is compared in across pages: no spaces, digits as #."""
+    return re.sub(r"\d+", "#", re.sub(r"\s+", "", line))
+
+
+def _edge_indexes(count: int) -> list[int]:
+    """Given the number of lines of a page, return the indexes of its top and bottom lines."""
+    top = list(range(min(EDGE_LINES, count)))
+    bottom = [i for i in range(max(0, count - EDGE_LINES), count) if i not in top]
+    return top + bottom
+
+
+def repeated_edge_keys(pages: Sequence[Sequence[str]]) -> set[str]:
+    """Given the lines of each page, return the keys of lines repeated at most pages' edges."""
+    if len(pages) < MIN_REPEAT_PAGES:
+        return set()
+    counts: Counter[str] = Counter()
+    for lines in pages:
+        keys = {furniture_key(lines[i]) for i in _edge_indexes(len(lines))}
+        counts.update(k for k in keys if k)
+    needed = max(MIN_REPEAT_PAGES, MIN_REPEAT_SHARE * len(pages))
+    return {k for k, n in counts.items() if n >= needed}
+
+
+def furniture_indexes(pages: Sequence[Sequence[str]]) -> list[set[int]]:
+    """Given the lines of each page, return per page the indexes of furniture lines."""
+    repeated = repeated_edge_keys(pages)
+    result = []
+    for lines in pages:
+        drop = set()
+        for i in _edge_indexes(len(lines)):
+            if furniture_key(lines[i]) in repeated or is_page_number(lines[i]):
+                drop.add(i)
+        # a decorated page number anywhere on its own line ("— 3 —") is furniture too
+        drop.update(i for i, line in enumerate(lines) if DECORATED_PAGE_NUMBER_RE.match(line))
+        result.append(drop)
+    return result
+
+
+# --- joining ------------------------------------------------------------------------------
+
+# Punctuation that ends a sentence or introduces what follows on a new line, optionally
+# followed by closing quotes/brackets.
+_SENTENCE_END_RE = re.compile(r"[。！？!?；;：:…][”’\"'）)》」』]*$")
+# Punctuation inside a sentence: a line holding one is running text, not a title.
+_CLAUSE_RE = re.compile(r"[，,、；;。]")
+# A date line or a copy-to / attachment line: a block of its own in any layout.
+_BLOCK_START_RE = re.compile(
+    r"""^(?:
+        [0-9〇零一二三四五六七八九]{4}\s*年\s*[0-9一二三四五六七八九十]{1,3}\s*月
+            \s*[0-9一二三四五六七八九十]{1,3}\s*日(?:印发)?$              # 2023年11月22日
+      | (?:抄送|附件|抄报|主送|联系人)[:：]                              # 抄送：…
+    )""",
+    re.X,
+)
+# The sign-off of an issuing body, a short line without clause punctuation. Only used where
+# the layout is unknown: in a laid-out page a sign-off is right-aligned, so it is indented.
+_SIGN_OFF_RE = re.compile(r"^[^，,、；;。：:]{2,24}(?:委员会|人民政府|办事处|办公室|政府|党委)$")
+MIN_CUT_WIDTH = 20  # a line cut by a page end is longer than a title or a sign-off
+MAX_HEADING_WIDTH = 40  # a heading line: a marker and at most this many characters
+
+
+def display_width(text: str) -> float:
+    """Given text, return its width in Chinese characters (Latin letters and digits count half)."""
+    return sum(1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.5 for ch in text)
+
+
+def is_table_row(text: str) -> bool:
+    """Given a line, return whether it is a table row (cells separated by tabs)."""
+    return "\t" in text.strip()
+
+
+def ends_sentence(text: str) -> bool:
+    """Given a line, return whether it ends with sentence-final punctuation."""
+    return bool(_SENTENCE_END_RE.search(text.rstrip()))
+
+
+def starts_block(text: str) -> bool:
+    """Given a line, return whether it starts a block: a heading marker, a date, a copy-to."""
+    text = text.strip()
+    return match_marker(unicodedata.normalize("NFKC", text)) is not None or bool(
+        _BLOCK_START_RE.match(text)
+    )
+
+
+def is_sign_off(text: str) -> bool:
+    """Given a line, return whether it is the name of an issuing body signing the report."""
+    return bool(_SIGN_OFF_RE.match(text.strip()))
+
+
+def is_short_heading(text: str) -> bool:
+    """Given a line, return whether it is a heading on a line of its own (marker, short title)."""
+    text = unicodedata.normalize("NFKC", text.strip())
+    if match_marker(text) is None:
+        return False
+    return display_width(text) <= MAX_HEADING_WIDTH and "。" not in text[:-1]
+
+
+def looks_cut(text: str) -> bool:
+    """Given a line of a text without hard wraps, return whether it reads as a cut sentence."""
+    text = text.strip()
+    return (
+        display_width(text) >= MIN_CUT_WIDTH
+        and bool(_CLAUSE_RE.search(text))
+        and not ends_sentence(text)
+    )
+
+
+SIZE_TOLERANCE = 0.1  # lines whose font sizes differ more than this are different blocks
+
+
+def _sizes_differ(a: Line, b: Line) -> bool:
+    if a.size is None or b.size is None:
+        return False
+    return abs(a.size - b.size) > SIZE_TOLERANCE * max(a.size, b.size)
+
+
+def continues(a: Line, b: Line) -> bool:
+    """Given two consecutive lines, return whether ``b`` continues the paragraph of ``a``."""
+    if is_table_row(a.text) or is_table_row(b.text) or _sizes_differ(a, b):
+        return False
+    if a.full is not None:  # the layout is known: a full line goes on
+        if b.centered and a.full and not ends_sentence(a.text):
+            return not starts_block(b.text)  # the second line of a wrapped centered title
+        if b.indented or starts_block(b.text):
+            return False
+        return a.full and not (b.after_blank and ends_sentence(a.text))
+    if b.indented or starts_block(b.text) or is_sign_off(b.text):
+        return False
+    return not is_short_heading(a.text) and looks_cut(a.text)
+
+
+_LATIN_END_RE = re.compile(r"[A-Za-z0-9]$")
+_LATIN_START_RE = re.compile(r"^[A-Za-z0-9]")
+_SOFT_HYPHENS = "\x02\u00ad"
+
+
+def join_two(a: str, b: str) -> str:
+    """Given the text of a line and of its continuation, return them joined.
+
+    Chinese joins with no space; two Latin words or numbers join with one space; a soft hyphen
+    at the end of the first line is dropped.
+    """
+    a, b = a.rstrip(), b.lstrip()
+    if a and a[-1] in _SOFT_HYPHENS:
+        return a[:-1] + b
+    if _LATIN_END_RE.search(a) and _LATIN_START_RE.match(b):
+        return a + " " + b
+    return a + b
+
+
+def lines_to_paragraphs(lines: Iterable[Line]) -> list[str]:
+    """Given the lines of a document in reading order, return its paragraphs."""
+    paragraphs: list[str] = []
+    previous: Line | None = None
+    for line in lines:
+        if not line.text.strip():
+            continue
+        if previous is not None and continues(previous, line):
+            paragraphs[-1] = join_two(paragraphs[-1], line.text)
+        else:
+            paragraphs.append(line.text.strip() if not is_table_row(line.text) else line.text)
+        previous = line
+    return paragraphs
+
+
+# --- plain text -------------------------------------------------------------------------------
+
+MIN_WRAPPED_LINES = 6  # fewer lines cannot show a wrap width
+MIN_WRAPPED_SHARE = 0.35  # share of lines at the wrap width in a hard-wrapped text
+WRAP_TOLERANCE = 1.5  # characters short of the wrap width that still count as a full line
+_INDENT_RE = re.compile(r"^[ \u3000\u00a0]+")
+
+
+def wrap_width(lines: Sequence[str]) -> float | None:
+    """Given the lines of a text, return the width it is hard-wrapped at, or None."""
+    widths = [display_width(s.strip()) for s in lines if s.strip() and not is_table_row(s)]
+    if len(widths) < MIN_WRAPPED_LINES:
+        return None
+    common = Counter(round(w) for w in widths if w >= 10).most_common(1)
+    if not common:
+        return None
+    width = max(w for w in widths if abs(w - common[0][0]) <= WRAP_TOLERANCE)
+    near = sum(1 for w in widths if width - WRAP_TOLERANCE <= w <= width)
+    return width if near >= MIN_WRAPPED_SHARE * len(widths) else None
+
+
+def _indent_width(line: str) -> float:
+    m = _INDENT_RE.match(line)
+    return display_width(m.group().replace("\u00a0", " ")) if m else 0.0
+
+
+def text_to_lines(page_lines: Sequence[Sequence[str]]) -> list[Line]:
+    """Given the raw lines of each page of a plain text, return Lines with estimated layout."""
+    all_lines = [s for page in page_lines for s in page]
+    width = wrap_width(all_lines)
+    body = [s for s in all_lines if s.strip()]
+    base_indent = min((_indent_width(s) for s in body), default=0.0)
+    result: list[Line] = []
+    for page in page_lines:
+        blank = False
+        for raw in page:
+            if not raw.strip():
+                blank = True
+                continue
+            indent = _indent_width(raw) - base_indent
+            text = raw.strip(" \u3000\u00a0")
+            full = None
+            if width is not None:
+                full = display_width(raw.strip()) + indent >= width - WRAP_TOLERANCE
+            result.append(Line(text, full=full, indented=indent >= 1.0, after_blank=blank))
+            blank = False
+    return result
+
+
+def drop_furniture(pages: Sequence[Sequence[str]]) -> list[list[str]]:
+    """Given the lines of each page, return them without headers, footers and page numbers."""
+    drops = furniture_indexes(pages)
+    return [[s for i, s in enumerate(lines) if i not in drop] for lines, drop in zip(pages, drops, strict=True)]
+
+
+def repair_breaks(text: str) -> str:
+    """Given decoded text of a page-oriented document, return it with layout breaks repaired.
+
+    Form feeds separate pages; on each page the running header/footer and page numbers are
+    removed. Lines wrapped at a fixed width and paragraphs broken by a page end are re-joined.
+    The result has one paragraph per line.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    pages = [page.split("\n") for page in text.split("\f")]
+    if len(pages) > 1:
+        pages = _drop_furniture_keep_blanks(pages)
+    else:
+        pages = [[s for s in pages[0] if not DECORATED_PAGE_NUMBER_RE.match(s)]]
+    return "\n".join(lines_to_paragraphs(text_to_lines(pages)))
+
+
+def _drop_furniture_keep_blanks(pages: Sequence[Sequence[str]]) -> list[list[str]]:
+    """Given page lines with blank lines, return them without furniture, blanks kept in place."""
+    nonblank = [[i for i, s in enumerate(lines) if s.strip()] for lines in pages]
+    drops = furniture_indexes([[lines[i] for i in idx] for lines, idx in zip(pages, nonblank, strict=True)])
+    result = []
+    for lines, idx, drop in zip(pages, nonblank, drops, strict=True):
+        gone = {idx[j] for j in drop}
+        result.append([s for i, s in enumerate(lines) if i not in gone])
+    return result
+

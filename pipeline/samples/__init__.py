@@ -1,0 +1,1 @@
+"""The sample county: render canonical report texts into the formats townships send."""
