@@ -22,11 +22,12 @@ import pandas as pd
 from tqdm import tqdm
 
 from pipeline import __version__, contracts
-from pipeline.config import CACHE_SUBDIR, PACKAGE_DIR, TEXT_SUBDIR, Limits
+from pipeline.config import CACHE_SUBDIR, FIGURES_SUBDIR, PACKAGE_DIR, TEXT_SUBDIR, Limits
 from pipeline.errors import DocumentError, InputError
 from pipeline.ingest import Entry, discover, ingest_entry
 from pipeline.ingest.accounting import mark_conflicts, mark_duplicates
 from pipeline.ingest.model import Document
+from pipeline.ingest.townships import read_townships
 from pipeline.outputs import OutputSet
 
 
@@ -349,6 +350,58 @@ def run_extract(raw_dir, out_dir, settings: RunSettings) -> ExtractResult:
     return result
 
 
+@dataclass
+class AnalyzeSummary:
+    documents: pd.DataFrame
+    flags: pd.DataFrame
+    report: Path
+    text: str
+
+
+def run_analyze(raw_dir, out_dir, settings: RunSettings, analysis_settings: str | None = None) -> AnalyzeSummary:
+    """Given the input and output folders, run extract, analysis and reports; return a summary."""
+    from pipeline.analyze import analyze, load_settings
+    from pipeline.report import write_reports
+
+    out_dir = Path(out_dir)
+    _check_folders(raw_dir, out_dir)
+    options = load_settings(analysis_settings)
+    townships = read_townships(raw_dir)
+    with OutputSet(out_dir) as out:
+        result = extract_corpus(raw_dir, settings, out_dir / CACHE_SUBDIR)
+        write_extract_outputs(result, out)
+        base = {name: getattr(result, name) for name in ("documents", "sections", "metrics", "practices")}
+        tables = analyze(base, result.texts, options, townships)
+        tables = {name: out.write_table(df, name) for name, df in tables.items()}
+        write_reports({**base, **tables}, result.texts, options, out)
+        out.commit(replace_dirs=(TEXT_SUBDIR, FIGURES_SUBDIR))
+    flags = tables.get("flags", pd.DataFrame(columns=["severity"]))
+    return AnalyzeSummary(result.documents, flags, out_dir / "report.html",
+                          summary_text(result, flags, out_dir))
+
+
+def summary_text(result: ExtractResult, flags: pd.DataFrame, out_dir: Path) -> str:
+    """Given the results, return the short summary `make analyze` ends with."""
+    docs = result.documents
+    statuses = docs["status"].value_counts()
+    severities = flags["severity"].value_counts() if len(flags) else {}
+    lines = [
+        f"documents: {len(docs)} ("
+        + ", ".join(f"{s} {int(statuses.get(s, 0))}" for s in contracts.STATUSES)
+        + ")",
+        f"metric values: {len(result.metrics)}; practices found: "
+        f"{int(result.practices['present'].fillna(False).sum()) if len(result.practices) else 0}",
+        "flags: " + ", ".join(f"{s} {int(severities.get(s, 0))}" for s in contracts.SEVERITIES),
+        f"report: {out_dir / 'report.html'}",
+        f"workbook: {out_dir / 'report.xlsx'}",
+        f"({result.seconds:.1f} s; {result.cached} documents from cache)",
+    ]
+    problems = docs[docs["status"].isin(["failed", "needs_ocr"])]
+    for _, row in problems.iterrows():
+        lines.append(f"  {row['status']}: {row['doc_id']}: {row['reason']}")
+    return "\n".join(lines)
+
+
 def _check_folders(raw_dir, out_dir: Path) -> None:
     raw = Path(raw_dir).resolve()
     out = out_dir.resolve()
@@ -365,5 +418,6 @@ def failed_count(documents: pd.DataFrame) -> int:
 
 __all__ = [
     "DocResult", "DocumentError", "ExtractResult", "RunSettings", "extract_corpus",
-    "failed_count", "process_entry", "run_extract", "write_extract_outputs",
+    "AnalyzeSummary", "failed_count", "process_entry", "run_analyze", "run_extract",
+    "write_extract_outputs",
 ]

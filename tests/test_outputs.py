@@ -1,0 +1,98 @@
+import pandas as pd
+import pytest
+
+from pipeline import contracts
+from pipeline.errors import ContractError
+from pipeline.outputs import OutputSet, csv_bytes, format_number, read_table
+
+
+def metrics_frame():
+    return pd.DataFrame(
+        {
+            "doc_id": ["a.txt", "b.txt"],
+            "township": ["清河镇", "石门乡"],
+            "county": ["青溪县", "青溪县"],
+            "year": [2024, 2024],
+            "dimension": ["disputes", "study"],
+            "metric": ["disputes_mediated", "exam_pass_rate"],
+            "value": [12.0, 98.5],
+            "unit": ["件", "%"],
+            "approx": [False, True],
+            "evidence": ["调解矛盾纠纷12件", "合格率98.5%"],
+            "start": [6, 3],
+            "end": [8, 8],
+            "section": ["一、", None],
+            "rule": ["object_number", "rate"],
+            "note": [None, None],
+        }
+    )
+
+
+def test_contract_orders_and_types_columns():
+    df = contracts.conform(metrics_frame()[list(reversed(contracts.columns("metrics")))], "metrics")
+    assert list(df.columns) == contracts.columns("metrics")
+    assert str(df["year"].dtype) == "Int64"
+    assert str(df["approx"].dtype) == "boolean"
+
+
+def test_contract_names_missing_and_extra_columns():
+    df = metrics_frame().drop(columns=["evidence"]).assign(extra=1)
+    with pytest.raises(ContractError, match=r"missing columns \['evidence'\].*unexpected columns \['extra'\]"):
+        contracts.conform(df, "metrics")
+
+
+def test_contract_rejects_empty_required_values_and_bad_enums():
+    df = metrics_frame()
+    df.loc[0, "evidence"] = None
+    with pytest.raises(ContractError, match="evidence has empty values"):
+        contracts.conform(df, "metrics")
+    docs = pd.DataFrame({c: [None] for c in contracts.columns("documents")})
+    docs[["doc_id", "format", "status", "chars"]] = ["a", "txt", "broken", 0]
+    with pytest.raises(ContractError, match="status has values"):
+        contracts.conform(docs, "documents")
+
+
+def test_csv_has_bom_integral_numbers_without_decimals_and_lowercase_booleans():
+    data = csv_bytes(contracts.conform(metrics_frame(), "metrics"))
+    assert data.startswith(b"\xef\xbb\xbf")
+    text = data.decode("utf-8-sig")
+    assert ",12,件,false," in text
+    assert ",98.5,%,true," in text
+
+
+def test_format_number():
+    assert [format_number(x) for x in (12.0, 98.5, None, 1 / 3)] == ["12", "98.5", "", "0.333333"]
+
+
+def test_output_set_commits_atomically_and_round_trips(tmp_path):
+    with OutputSet(tmp_path) as out:
+        out.write_table(metrics_frame(), "metrics")
+        assert not (tmp_path / "metrics.csv").exists()  # staged, not yet in place
+    back = read_table(tmp_path, "metrics")
+    assert back["value"].tolist() == [12.0, 98.5]
+    assert not list(tmp_path.glob(".staging-*"))
+
+
+def test_a_failing_run_leaves_the_previous_outputs(tmp_path):
+    with OutputSet(tmp_path) as out:
+        out.write_text("report.html", "old")
+    with pytest.raises(RuntimeError), OutputSet(tmp_path) as out:
+        out.write_text("report.html", "new")
+        raise RuntimeError("killed")
+    assert (tmp_path / "report.html").read_text() == "old"
+    assert not list(tmp_path.glob(".staging-*"))
+
+
+def test_replace_dirs_removes_files_of_earlier_runs(tmp_path):
+    with OutputSet(tmp_path) as out:
+        out.write_text("figures/a.png", "a")
+        out.write_text("figures/b.png", "b")
+    out = OutputSet(tmp_path)
+    out.write_text("figures/a.png", "a2")
+    out.commit(replace_dirs=("figures",))
+    assert sorted(p.name for p in (tmp_path / "figures").iterdir()) == ["a.png"]
+
+
+def test_same_table_gives_identical_bytes():
+    df = contracts.conform(metrics_frame(), "metrics")
+    assert csv_bytes(df) == csv_bytes(df.copy())
