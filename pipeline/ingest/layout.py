@@ -241,20 +241,30 @@ def lines_to_paragraphs(lines: Iterable[Line]) -> list[str]:
 MIN_WRAPPED_LINES = 6  # fewer lines cannot show a wrap width
 MIN_WRAPPED_SHARE = 0.35  # share of lines at the wrap width in a hard-wrapped text
 WRAP_TOLERANCE = 1.5  # characters short of the wrap width that still count as a full line
+MAX_WRAPPED_SENTENCE_ENDS = 0.5  # share of full lines ending a sentence in a wrapped text
 _INDENT_RE = re.compile(r"^[ \u3000\u00a0]+")
 
 
 def wrap_width(lines: Sequence[str]) -> float | None:
-    """Given the lines of a text, return the width it is hard-wrapped at, or None."""
-    widths = [display_width(s.strip()) for s in lines if s.strip() and not is_table_row(s)]
+    """Given the lines of a text, return the width it is hard-wrapped at, or None.
+
+    A hard-wrapped text has many lines of (nearly) the same, largest width, and those lines
+    mostly end in the middle of a sentence; a text with one paragraph per line has neither.
+    """
+    body = [s.strip() for s in lines if s.strip() and not is_table_row(s)]
+    widths = [display_width(s) for s in body]
     if len(widths) < MIN_WRAPPED_LINES:
         return None
     common = Counter(round(w) for w in widths if w >= 10).most_common(1)
     if not common:
         return None
     width = max(w for w in widths if abs(w - common[0][0]) <= WRAP_TOLERANCE)
-    near = sum(1 for w in widths if width - WRAP_TOLERANCE <= w <= width)
-    return width if near >= MIN_WRAPPED_SHARE * len(widths) else None
+    near = [s for s, w in zip(body, widths, strict=True) if width - WRAP_TOLERANCE <= w <= width]
+    if len(near) < MIN_WRAPPED_SHARE * len(widths):
+        return None
+    if sum(ends_sentence(s) for s in near) > MAX_WRAPPED_SENTENCE_ENDS * len(near):
+        return None
+    return width
 
 
 def _indent_width(line: str) -> float:

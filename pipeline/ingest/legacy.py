@@ -7,7 +7,9 @@ Without LibreOffice the file is a failed row that says what to do.
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import subprocess
 import tempfile
 from pathlib import Path
@@ -49,23 +51,43 @@ def convert_to_docx(data: bytes, suffix: str, soffice: str, limits: Limits) -> b
             str(out_dir),
             str(source),
         ]
-        try:
-            done = subprocess.run(
-                command, capture_output=True, timeout=limits.max_seconds, check=False
-            )
-        except subprocess.TimeoutExpired:
-            raise DocumentError(
-                f"LibreOffice did not convert the {suffix} file within "
-                f"max_seconds={limits.max_seconds:g}"
-            ) from None
-        except OSError as e:
-            raise DocumentError(f"LibreOffice could not be started ({e})") from None
+        returncode, output = run_with_timeout(command, limits.max_seconds, suffix)
         result = out_dir / "input.docx"
         if not result.is_file():
-            detail = (done.stderr or done.stdout).decode("utf-8", "replace").strip()
-            last = detail.splitlines()[-1] if detail else f"exit code {done.returncode}"
+            detail = output.decode("utf-8", "replace").strip()
+            last = detail.splitlines()[-1] if detail else f"exit code {returncode}"
             raise DocumentError(f"LibreOffice could not convert the {suffix} file: {last}")
         return result.read_bytes()
+
+
+def run_with_timeout(command: list[str], seconds: float, suffix: str) -> tuple[int, bytes]:
+    """Given a command, run it in its own process group; return (exit code, stderr or stdout).
+
+    On timeout the whole group is killed (soffice is a wrapper that starts soffice.bin) and
+    DocumentError names the limit.
+    """
+    try:
+        process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+        )
+    except OSError as e:
+        raise DocumentError(f"LibreOffice could not be started ({e})") from None
+    try:
+        stdout, stderr = process.communicate(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        _kill_group(process)
+        raise DocumentError(
+            f"LibreOffice did not convert the {suffix} file within max_seconds={seconds:g}"
+        ) from None
+    return process.returncode, stderr or stdout
+
+
+def _kill_group(process: subprocess.Popen) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        process.kill()
+    process.communicate()
 
 
 def read_legacy(data: bytes, suffix: str, limits: Limits) -> RawText:

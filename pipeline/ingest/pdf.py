@@ -164,14 +164,15 @@ def check_text_layer(lines: list[PdfLine]) -> tuple[list[PdfLine], str, int]:
     """
     text = "\n".join(line.text for line in lines)
     visible = len(re.sub(r"\s", "", text))
-    unmapped = sum(len(m.group()) for m in _UNMAPPED_RE.finditer(text))
-    if visible and unmapped > MAX_UNMAPPED_SHARE * visible:
+    unmapped = _UNMAPPED_RE.findall(text)
+    if visible and sum(map(len, unmapped)) > MAX_UNMAPPED_SHARE * visible:
         return lines, "text layer without Unicode mapping (CID / U+FFFD / private-use glyphs)", 0
-    if not looks_like_text(text):
-        return lines, "text layer is garbled (wrong character mapping)", 0
     if unmapped:
         lines = [_without_unmapped(line) for line in lines]
-    return lines, "", len(_UNMAPPED_RE.findall(text))
+        text = _UNMAPPED_RE.sub("", text)
+    if not looks_like_text(text):
+        return lines, "text layer is garbled (wrong character mapping)", 0
+    return lines, "", len(unmapped)
 
 
 def _without_unmapped(line: PdfLine) -> PdfLine:

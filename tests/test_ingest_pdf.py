@@ -1,0 +1,300 @@
+"""PDF reader: real text from rendered reports, and a clear DocumentError for broken files."""
+
+from __future__ import annotations
+
+import io
+import itertools
+import time
+
+import pypdfium2 as pdfium
+import pytest
+from test_sample_formats import REPORT, REPORT_META, canonical_lines
+
+from pipeline.config import Limits
+from pipeline.errors import DocumentError
+from pipeline.ingest import pdf as pdf_reader
+from pipeline.ingest.normalize import fold_whitespace, normalize_text
+from pipeline.ingest.pdf import read_pdf
+from pipeline.samples.render import render_pdf
+
+LIMITS = Limits()
+
+
+@pytest.fixture(scope="module")
+def report_pdf() -> bytes:
+    return render_pdf(REPORT, REPORT_META)
+
+
+HEADER = "青溪县清河镇法治政府建设情况报告"
+
+
+def _raw_page_lines(data: bytes) -> list[list[str]]:
+    """Given a PDF, return each page's lines as PDFium gives them (in content-stream order)."""
+    doc = pdfium.PdfDocument(data)
+    pages = [p.get_textpage().get_text_range().split("\r\n") for p in doc]
+    doc.close()
+    return pages
+
+
+def _body(lines: list[str]) -> list[str]:
+    return [s for s in lines if s != HEADER and not (s.startswith("— ") and s.endswith(" —"))]
+
+
+def _reportlab_pdf(draw, **canvas_args) -> bytes:
+    from reportlab.pdfgen import canvas
+
+    out = io.BytesIO()
+    c = canvas.Canvas(out, invariant=1, **canvas_args)
+    draw(c)
+    c.showPage()
+    c.save()
+    return out.getvalue()
+
+
+def _hello(c) -> None:
+    c.setFont("Helvetica", 14)
+    c.drawString(72, 700, "Rule of law report 2023")
+
+
+# --- real text ------------------------------------------------------------------------------
+
+
+def test_rendered_report_reads_back_line_for_line(report_pdf):
+    raw = read_pdf(report_pdf, LIMITS)
+    assert raw.pages >= 3 and raw.unusable_pages == ()
+    assert normalize_text(raw.text).split("\n") == canonical_lines(REPORT)
+
+
+def test_running_header_and_page_numbers_are_removed(report_pdf):
+    pages = _raw_page_lines(report_pdf)
+    assert all(HEADER in p for p in pages)
+    assert all(f"— {i} —" in p for i, p in enumerate(pages, start=1))
+    text = read_pdf(report_pdf, LIMITS).text
+    assert HEADER not in text
+    assert "— 1 —" not in text and "— 2 —" not in text
+
+
+def test_paragraph_broken_across_a_page_end_is_rejoined(report_pdf):
+    pages = [_body(p) for p in _raw_page_lines(report_pdf)]
+    text = read_pdf(report_pdf, LIMITS).text
+    broken = [
+        (page[-1], following[0])
+        for page, following in itertools.pairwise(pages)
+        if not page[-1].endswith("。")
+    ]
+    assert broken, "the rendered report should break a paragraph at a page end"
+    for last, first in broken:
+        assert last + first in text
+
+
+def test_wrapped_lines_are_joined_without_spaces(report_pdf):
+    text = read_pdf(report_pdf, LIMITS).text
+    assert "由镇党委书记任主任、镇长任副主任。" in text
+    assert "关于清河镇2023年度法治政府建设情况的报告" in text.split("\n")
+
+
+def test_table_rows_keep_cells_apart(report_pdf):
+    lines = read_pdf(report_pdf, LIMITS).text.split("\n")
+    assert "项目\t2022年\t2023年" in lines
+    assert "行政处罚案件（件）\t40\t47" in lines
+
+
+def test_pdfplumber_fallback_reads_the_same_text(report_pdf):
+    pages = pdf_reader._pdfplumber_pages(report_pdf, None)
+    text = pdf_reader.pages_to_text([pages[i] for i in sorted(pages)])
+    assert fold_whitespace(normalize_text(text)) == fold_whitespace("".join(canonical_lines(REPORT)))
+
+
+def test_owner_password_only_is_read_normally():
+    from reportlab.lib.pdfencrypt import StandardEncryption
+
+    data = _reportlab_pdf(_hello, encrypt=StandardEncryption(userPassword="", ownerPassword="owner"))
+    assert read_pdf(data, LIMITS).text == "Rule of law report 2023"
+
+
+@pytest.mark.slow
+def test_faster_than_bare_pdfplumber_by_ten_times(report_pdf):
+    import pdfplumber
+
+    def best_of(fn, runs):
+        times = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - start)
+        return min(times)
+
+    def plumber():
+        with pdfplumber.open(io.BytesIO(report_pdf)) as pl:
+            return [p.extract_text() for p in pl.pages]
+
+    ours = best_of(lambda: read_pdf(report_pdf, LIMITS), 5)
+    theirs = best_of(plumber, 3)
+    assert theirs / ours >= 10
+
+
+# --- pages without a usable text layer -----------------------------------------------------------
+
+
+def _scanned_pdf(pages: int = 1) -> bytes:
+    from PIL import Image, ImageDraw
+
+    images = []
+    for _ in range(pages):
+        img = Image.new("RGB", (595, 842), "white")
+        draw = ImageDraw.Draw(img)
+        for y in range(100, 700, 30):
+            draw.rectangle((80, y, 500, y + 12), fill="black")
+        images.append(img)
+    out = io.BytesIO()
+    images[0].save(out, format="PDF", save_all=True, append_images=images[1:], resolution=72)
+    return out.getvalue()
+
+
+def _handmade_pdf(codes_to_unicode: dict[int, int], shown: bytes) -> bytes:
+    """A one-page PDF showing ``shown`` in Helvetica with a ToUnicode map of our choosing."""
+    cmap = "\n".join(
+        ["/CIDInit /ProcSet findresource begin 12 dict begin begincmap",
+         "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def",
+         "/CMapName /Test-UCS def /CMapType 2 def",
+         "1 begincodespacerange <00> <FF> endcodespacerange",
+         f"{len(codes_to_unicode)} beginbfchar"]
+        + [f"<{c:02X}> <{u:04X}>" for c, u in sorted(codes_to_unicode.items())]
+        + ["endbfchar endcmap CMapName currentdict /CMap defineresource pop end end"]
+    ).encode()
+    content = b"BT /F1 18 Tf 72 700 Td (" + shown + b") Tj ET"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+        b"/Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
+        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /ToUnicode 6 0 R >>",
+        b"<< /Length %d >>\nstream\n" % len(cmap) + cmap + b"\nendstream",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for i, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def test_handmade_pdf_with_a_proper_map_reads():
+    shown = b"Report"
+    raw = read_pdf(_handmade_pdf({c: c for c in shown}, shown), LIMITS)
+    assert raw.text == "Report" and raw.unusable_pages == ()
+
+
+def test_scanned_page_is_unusable():
+    raw = read_pdf(_scanned_pdf(), LIMITS)
+    assert raw.unusable_pages == (1,)
+    assert raw.text == ""
+    assert any("scanned" in w for w in raw.warnings)
+
+
+def test_private_use_text_layer_is_unusable():
+    shown = b"ABCDEFGHIJKLMNOP"
+    raw = read_pdf(_handmade_pdf({c: 0xE000 + c for c in shown}, shown), LIMITS)
+    assert raw.unusable_pages == (1,)
+    assert any("Unicode mapping" in w for w in raw.warnings)
+
+
+def test_replacement_character_text_layer_is_unusable():
+    shown = b"ABCDEFGHIJKLMNOP"
+    raw = read_pdf(_handmade_pdf(dict.fromkeys(shown, 0xFFFD), shown), LIMITS)
+    assert raw.unusable_pages == (1,)
+
+
+def test_a_few_unmapped_glyphs_are_dropped_with_a_warning():
+    shown = b"Rule of law report for the year ABC"
+    mapping = {c: c for c in shown}
+    mapping[ord("C")] = 0xE001
+    raw = read_pdf(_handmade_pdf(mapping, shown), LIMITS)
+    assert raw.unusable_pages == ()
+    assert raw.text == "Rule of law report for the year AB"
+    assert any("1 characters without a Unicode mapping" in w for w in raw.warnings)
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [("(cid:12)(cid:34)(cid:56)(cid:78)", "without Unicode mapping"), ("鐢熸垚鐨勬枃瀛楁槸涔辩爜", "garbled")],
+)
+def test_text_layer_check_names_the_problem(line, expected):
+    _lines, problem, _dropped = pdf_reader.check_text_layer([pdf_reader.PdfLine(line)])
+    assert expected in problem
+
+
+class _FakeOcr:
+    lines = ("青溪县清河镇法治政府建设情况报告", "全年办理行政处罚案件47件。", "— 1 —")
+    confidence = 0.93
+
+
+def test_ocr_hook_reads_only_unusable_pages():
+    calls = []
+
+    def ocr(page):
+        calls.append(page)
+        return _FakeOcr()
+
+    raw = read_pdf(_scanned_pdf(), LIMITS, ocr=ocr)
+    assert len(calls) == 1
+    assert raw.unusable_pages == ()
+    assert raw.ocr_pages == 1 and raw.ocr_confidence == pytest.approx(0.93)
+    assert "全年办理行政处罚案件47件。" in raw.text and "— 1 —" not in raw.text
+
+
+def test_ocr_failure_leaves_the_page_unusable():
+    def ocr(page):
+        raise RuntimeError("model missing")
+
+    raw = read_pdf(_scanned_pdf(), LIMITS, ocr=ocr)
+    assert raw.unusable_pages == (1,)
+    assert any("OCR failed" in w for w in raw.warnings)
+
+
+# --- broken files ---------------------------------------------------------------------------------
+
+
+def _reason(data: bytes, limits: Limits = LIMITS) -> str:
+    with pytest.raises(DocumentError) as e:
+        read_pdf(data, limits)
+    return e.value.reason
+
+
+def test_truncated_pdf_fails(report_pdf):
+    reason = _reason(report_pdf[: len(report_pdf) // 2])
+    assert reason.startswith("truncated or corrupt PDF")
+
+
+def test_random_bytes_with_a_pdf_header_fail():
+    import random
+
+    junk = bytes(random.Random(6).randrange(256) for _ in range(20_000))
+    assert _reason(b"%PDF-1.7\n" + junk).startswith("truncated or corrupt PDF")
+    assert _reason(b"%PDF-1.7\n" + junk + b"\n%%EOF\n").startswith("truncated or corrupt PDF")
+
+
+def test_not_a_pdf_fails():
+    assert _reason(b"just some text") == "not a PDF: the file does not start with %PDF-"
+
+
+def test_user_password_fails_as_encrypted():
+    from reportlab.lib.pdfencrypt import StandardEncryption
+
+    data = _reportlab_pdf(_hello, encrypt=StandardEncryption(userPassword="secret", ownerPassword="owner"))
+    assert _reason(data).startswith("PDF is encrypted with a user password")
+
+
+def test_too_many_pages_names_the_limit(report_pdf):
+    pages = len(_raw_page_lines(report_pdf))
+    reason = _reason(report_pdf, Limits(max_pdf_pages=2))
+    assert reason == f"PDF has {pages} pages, over the limit max_pdf_pages=2"
+
+
+def test_blank_pdf_fails():
+    assert _reason(_reportlab_pdf(lambda c: None)) == "PDF has no text: every page is blank"

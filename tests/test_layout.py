@@ -1,0 +1,187 @@
+"""Layout repair: page furniture removal and re-joining lines broken by the layout."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.ingest.layout import (
+    Line,
+    is_page_number,
+    lines_to_paragraphs,
+    repair_breaks,
+    wrap_width,
+)
+from pipeline.ingest.normalize import normalize_text
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+SEED = SHARED / "corpus" / "seed" / "guantian-2023.txt"
+
+# Cases as data: input text, expected paragraphs after repair_breaks. "expect: fail" cases are
+# known failures (strict xfail: an accidental fix is noticed).
+REPAIR_CASES = [
+    {
+        "name": "paragraph cut by a page end continues after the blank line",
+        "text": "（三）依法公开政府信息。一是严格按照规定，及时公开政府信息，重点主动公开\n\n"
+        "与基层群众关系密切的政府信息。",
+        "expect": ["（三）依法公开政府信息。一是严格按照规定，及时公开政府信息，重点主动公开"
+                   "与基层群众关系密切的政府信息。"],
+    },
+    {
+        "name": "word cut by a page end is re-joined",
+        "text": "健全完善执法监督体系，强化行政执法监督。加强行政执法综合监管体\n\n系建设，强化全方位监督。",
+        "expect": ["健全完善执法监督体系，强化行政执法监督。加强行政执法综合监管体系建设，强化全方位监督。"],
+    },
+    {
+        "name": "negative: a paragraph ending with 。 stays a paragraph",
+        "text": "全年办理行政处罚案件47件，均已结案。\n\n镇综合行政执法队现有持证执法人员21名。",
+        "expect": ["全年办理行政处罚案件47件，均已结案。", "镇综合行政执法队现有持证执法人员21名。"],
+    },
+    {
+        "name": "negative: a heading after a cut line starts its own paragraph",
+        "text": "全年开展矛盾纠纷排查12轮，持续推进法治乡村建设\n\n二、存在的不足和原因",
+        "expect": ["全年开展矛盾纠纷排查12轮，持续推进法治乡村建设", "二、存在的不足和原因"],
+    },
+    {
+        "name": "negative: (三) heading after a cut line",
+        "text": "全年开展矛盾纠纷排查12轮，持续推进法治乡村建设\n\n(三)健全调解工作机制",
+        "expect": ["全年开展矛盾纠纷排查12轮，持续推进法治乡村建设", "(三)健全调解工作机制"],
+    },
+    {
+        "name": "negative: a heading line is not continued by the paragraph below it",
+        "text": "一、强化组织领导，认真抓好法治政府责任落实\n\n镇党委把法治建设列入年度重点工作清单，压实责任。",
+        "expect": ["一、强化组织领导，认真抓好法治政府责任落实", "镇党委把法治建设列入年度重点工作清单，压实责任。"],
+    },
+    {
+        "name": "negative: title and salutation stay apart",
+        "text": "中共官田乡委员会 官田乡人民政府 关于 2023 年官田乡法治政府建设 工作情况的报告\n\n"
+        "中共漳平市委员会、漳平市人民政府：",
+        "expect": ["中共官田乡委员会 官田乡人民政府 关于 2023 年官田乡法治政府建设 工作情况的报告",
+                   "中共漳平市委员会、漳平市人民政府："],
+    },
+    {
+        "name": "negative: sign-off lines after a paragraph without a final period",
+        "text": "我们将持续深化法治政府建设，推动各项工作再上新台阶\n\n中共石门乡委员会\n\n石门乡人民政府\n\n"
+        "2024年1月8日",
+        "expect": ["我们将持续深化法治政府建设，推动各项工作再上新台阶", "中共石门乡委员会",
+                   "石门乡人民政府", "2024年1月8日"],
+    },
+    {
+        "name": "negative: table rows are never joined",
+        "text": "项目\t2022年\t2023年\n学法次数\t6\t8\n执法案件，件\t40\t47",
+        "expect": ["项目\t2022年\t2023年", "学法次数\t6\t8", "执法案件，件\t40\t47"],
+    },
+    {
+        "name": "decorated page-number lines are dropped from text without page breaks",
+        "text": "全年办理行政处罚案件47件。\n— 3 —\n镇综合行政执法队现有持证执法人员21名。",
+        "expect": ["全年办理行政处罚案件47件。", "镇综合行政执法队现有持证执法人员21名。"],
+    },
+]
+
+# A hard-wrapped text (as pdftotext writes it): 20 characters a line, paragraphs indented.
+WRAPPED = (
+    "　　全年开展党委理论学习中心组学法8次、机关干\n"
+    "部集中学法12次，坚持会前学法制度，每次党委会\n"
+    "安排10分钟左右由班子成员轮流解读一部法律法规。\n"
+    "　　举办法治专题讲座3场、行政执法业务培训2期，\n"
+    "参训干部260余人次。组织全镇68名在编干部参加\n"
+    "年度国家工作人员学法考试，参考率、合格率均为\n"
+    "100%。\n"
+    "　　推行双随机一公开监管，会同市场监管所开展随\n"
+    "机抽查14批次。\n"
+)
+
+
+@pytest.mark.parametrize("case", REPAIR_CASES, ids=[c["name"] for c in REPAIR_CASES])
+def test_repair_breaks_case(case):
+    if case.get("xfail"):
+        pytest.xfail(case["xfail"])
+    assert repair_breaks(case["text"]).split("\n") == case["expect"]
+
+
+def test_hard_wrapped_text_is_rejoined_at_indents():
+    assert wrap_width(WRAPPED.split("\n")) is not None
+    assert repair_breaks(WRAPPED).split("\n") == [
+        "全年开展党委理论学习中心组学法8次、机关干部集中学法12次，坚持会前学法制度，每次党委会"
+        "安排10分钟左右由班子成员轮流解读一部法律法规。",
+        "举办法治专题讲座3场、行政执法业务培训2期，参训干部260余人次。组织全镇68名在编干部参加"
+        "年度国家工作人员学法考试，参考率、合格率均为100%。",
+        "推行双随机一公开监管，会同市场监管所开展随机抽查14批次。",
+    ]
+
+
+def test_paragraph_per_line_text_is_not_taken_for_wrapped():
+    text = "\n".join(["县委、县政府：", "全年办理行政处罚案件47件。", "一、主要举措", "制定规范性文件2件，均已备案。"] * 2)
+    assert wrap_width(text.split("\n")) is None
+
+
+def test_pages_lose_running_header_and_page_numbers_and_rejoin():
+    pages = [
+        "青溪县清河镇法治政府建设情况报告\n一、主要举措\n全镇持续推进法治政府建设，全面落实行政执法三项制\n— 1 —",
+        "青溪县清河镇法治政府建设情况报告\n度，全年办理行政处罚案件47件。\n二、存在问题\n— 2 —",
+        "青溪县清河镇法治政府建设情况报告\n部分干部法治意识有待提高。\n— 3 —",
+    ]
+    assert repair_breaks("\f".join(pages)).split("\n") == [
+        "一、主要举措",
+        "全镇持续推进法治政府建设，全面落实行政执法三项制度，全年办理行政处罚案件47件。",
+        "二、存在问题",
+        "部分干部法治意识有待提高。",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("line", "at_edge", "expected"),
+    [
+        ("— 3 —", False, True),
+        ("- 3 -", False, True),
+        ("－ 12 －", False, True),
+        ("第3页", False, True),
+        ("第 3 页 共 10 页", False, True),
+        ("共10页 第3页", False, True),
+        ("3/10", False, True),
+        ("Page 3 of 10", False, True),
+        ("3", True, True),
+        ("3", False, False),  # a bare number away from the page edge is content
+        ("2023年", True, False),
+        ("3.5万", True, False),
+        ("第3批", True, False),
+        ("（3）", True, False),
+    ],
+)
+def test_is_page_number(line, at_edge, expected):
+    assert is_page_number(line, at_edge=at_edge) is expected
+
+
+def test_latin_words_join_with_a_space_chinese_without():
+    lines = [Line("the annual rule of law", full=True), Line("report of the township", full=True),
+             Line("法治政府建设", full=True), Line("情况报告", full=False)]
+    assert lines_to_paragraphs(lines) == ["the annual rule of law report of the township法治政府建设情况报告"]
+
+
+def test_full_line_before_an_indented_line_ends_the_paragraph():
+    lines = [Line("全年办理行政处罚案件47件，均已结案。", full=True, indented=True),
+             Line("镇综合行政执法队现有持证执法人员21名。", full=False, indented=True)]
+    assert len(lines_to_paragraphs(lines)) == 2
+
+
+def test_lines_of_different_font_size_are_not_joined():
+    lines = [Line("关于2023年度法治政府建设情况的报告", full=True, size=20.0),
+             Line("县委、县政府：", full=False, size=15.75)]
+    assert len(lines_to_paragraphs(lines)) == 2
+
+
+@pytest.mark.skipif(not SEED.exists(), reason=f"{SEED} not present")
+def test_seed_report_page_breaks_are_repaired():
+    text = normalize_text(repair_breaks(SEED.read_text(encoding="utf-8")))
+    assert "综合监管体系建设" in text
+    assert "主动公开与基层群众" in text
+    assert "体\n系" not in text and "公开\n与" not in text
+    lines = text.split("\n")
+    # real breaks stay: the five parts, the sign-off and the date are lines of their own
+    for heading in ("一、强化组织领导,认真抓好法治政府责任落实", "四、法治政府建设工作现存问题",
+                    "五、2024年法治政府建设工作思路", "中共官田乡委员会", "官田乡人民政府", "2023年11月22日"):
+        assert heading in lines
+    assert lines[0] == "中共漳平市官田乡委员会文件"
+    assert lines[3] == "中共漳平市委员会、漳平市人民政府:"
+    assert len(lines) == 30
