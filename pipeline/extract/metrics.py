@@ -1,0 +1,272 @@
+"""Metric matching: each number of a sentence bound to the counted object it measures.
+
+``quantity_to_candidates(sentence, quantity)`` returns the candidate values one number gives,
+before resolution (one document can give several candidates for one metric). A candidate keeps
+the span of the number, its sentence and the rule that produced it:
+
+- ``object_before`` / ``object_after``: the nearest phrasing left or right of the number
+  ("调解矛盾纠纷12件", "开展6次学法活动");
+- ``audience``: people counted at an activity named earlier in the sentence ("覆盖800余人次");
+- ``rate`` / ``rate_shared``: a percent after a rate phrasing ("参考率、合格率均为100%");
+- ``negation`` and ``full_rate`` come from pipeline.extract.cues.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import jieba
+
+from pipeline.extract.catalog import Catalog, Metric, Phrasing
+from pipeline.extract.numbers import Quantity
+from pipeline.extract.sentences import Span, sentence_to_clauses, span_at
+from pipeline.extract.tokenizer import WordBounds, word_bounds
+
+RIGHT_REACH = 16  # chars between a number's measure word and an object written after it
+AUDIENCE_MEASURES = ("人", "人次", "名")
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A phrasing found in the text: a counted object (metric) or a blocker (metric None)."""
+
+    start: int
+    end: int
+    phrasing: Phrasing
+    metric: Metric | None
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One value for one metric, found at one place of the text."""
+
+    metric: str
+    value: float
+    approx: bool
+    start: int  # span of the number as written (of the cue for negations and full rates)
+    end: int
+    sentence: Span
+    rule: str
+    rank: int = 1
+    part: bool = False  # after 其中: a part of a total given before
+    increment: bool = False  # after 新增: newly added, not the stock
+    total: bool = False  # after 全年 / 累计 / 共: a whole-year figure
+
+
+@dataclass
+class Sentence:
+    """One sentence under analysis, with what is computed for it on demand."""
+
+    text: str
+    span: Span
+    catalog: Catalog
+    tok: jieba.Tokenizer
+    quantities: list[Quantity]
+    _hits: list[Hit] | None = None
+    _majors: list[Span] | None = None
+    _minors: list[Span] | None = None
+    _bounds: dict[tuple[int, int], WordBounds] = field(default_factory=dict)
+    strong_seen: dict[str, int] = field(default_factory=dict)  # metric -> first strong number
+
+    @property
+    def hits(self) -> list[Hit]:
+        if self._hits is None:
+            found = self.catalog.phrase_index.find(self.text, self.span.start, self.span.end)
+            self._hits = [Hit(s, e, p, m) for s, e, p, m in found]
+        return self._hits
+
+    def major(self, offset: int) -> Span:
+        if self._majors is None:
+            self._majors = sentence_to_clauses(self.text, self.span)
+        return span_at(self._majors, offset) or self.span
+
+    def minor(self, offset: int) -> Span:
+        if self._minors is None:
+            self._minors = sentence_to_clauses(self.text, self.span, minor=True)
+        return span_at(self._minors, offset) or self.span
+
+    def bounds(self, offset: int) -> WordBounds:
+        """Given an offset, return the word boundaries of the minor clause holding it."""
+        clause = self.minor(offset)
+        key = (clause.start, clause.end)
+        if key not in self._bounds:
+            self._bounds[key] = word_bounds(self.tok, self.text, clause.start, clause.end)
+        return self._bounds[key]
+
+    def has(self, pattern, start: int | None = None, end: int | None = None) -> bool:
+        if pattern is None:
+            return False
+        start = self.span.start if start is None else start
+        end = self.span.end if end is None else end
+        return pattern.search(self.text[start:end]) is not None
+
+    def cue(self, name: str):
+        return self.catalog.cue(name)
+
+
+def quantity_to_candidates(s: Sentence, q: Quantity) -> list[Candidate]:
+    """Given a sentence and one of its numbers, return the candidates the number gives."""
+    if plan_before(s, q.start):
+        return []
+    if _glued(s, q):
+        return []
+    if q.percent:
+        return _bind_rate(s, q)
+    return _bind_count(s, q)
+
+
+def plan_before(s: Sentence, offset: int) -> bool:
+    """Given an offset, return True when a plan cue stands before it in the sentence."""
+    return s.has(s.cue("plan"), s.span.start, offset)
+
+
+def _glued(s: Sentence, q: Quantity) -> bool:
+    """Given a number, return True when jieba keeps numeral and measure inside a longer word.
+
+    With the domain dictionary, 三项制度, 一次性, 一站式 are words: names, not counts.
+    """
+    if q.percent or q.start == q.measure_end or s.text[q.start].isdigit():
+        return False
+    b = s.bounds(q.start)
+    return b.inside_word(q.start) or b.inside_word(q.measure_end)
+
+
+def _aligned(s: Sentence, h: Hit) -> bool:
+    """Given a hit, return True when its last character ends a word (调解 in 调解员 does not)."""
+    return not s.bounds(h.end - 1).inside_word(h.end)
+
+
+def _between_counts(s: Sentence, start: int, end: int) -> bool:
+    return any(start <= q.start and q.end <= end for q in s.quantities if not q.percent)
+
+
+def _bind_count(s: Sentence, q: Quantity) -> list[Candidate]:
+    """Given a count, return its candidate from the nearest usable phrasing (or none)."""
+    major = s.major(q.start)
+    options = []
+    for h in s.hits:
+        if h.metric is not None and (h.metric.is_rate or q.measure not in h.metric.measures):
+            continue
+        side = h.phrasing.side
+        if h.end <= q.start and side != "right":
+            if h.start < major.start and _between_counts(s, h.end, q.start):
+                continue
+            options.append((q.start - h.end, 0, h))
+        elif h.start >= q.measure_end and side != "left" and h.end <= major.end:
+            gap = h.start - q.measure_end
+            if gap <= RIGHT_REACH and not _between_counts(s, q.measure_end, h.start):
+                options.append((gap, 1, h))
+    options.sort(key=lambda o: (o[0], o[1], -(o[2].end - o[2].start), -_priority(o[2])))
+    for i, (dist, _side, h) in enumerate(options):
+        if not _aligned(s, h):
+            continue
+        group = [h] + [o[2] for o in options[i + 1 :] if o[0] == dist and _aligned(s, o[2])]
+        for g in group:
+            if g.metric is None:
+                return []
+            if _checks_pass(s, q, g):
+                return [
+                    _candidate(
+                        s, q, g.metric, "object_before" if g.end <= q.start else "object_after", g
+                    )
+                ]
+        return []
+    return _audience(s, q)
+
+
+def _priority(h: Hit) -> int:
+    return h.metric.priority if h.metric is not None else 0
+
+
+def _checks_pass(s: Sentence, q: Quantity, h: Hit) -> bool:
+    """Given a number and a hit, return True when the metric's conditions hold."""
+    m, p = h.metric, h.phrasing
+    if p.requires is not None and not s.has(p.requires):
+        return False
+    if p.excludes is not None and s.has(p.excludes):
+        return False
+    minor = s.minor(q.start)
+    lo = min(h.start, minor.start)
+    hi = max(h.end, q.measure_end)
+    if s.has(m.excludes, lo, hi) or s.has(s.cue("uncertain"), minor.start, minor.end):
+        return False
+    if p.weak:
+        if m.topic is not None and not s.has(m.topic):
+            return False
+        if m.id in s.strong_seen and s.strong_seen[m.id] < q.start:
+            return False  # 学法31次, 集中学习13次: the plain 学习 is not law study
+    elif m.id not in s.strong_seen:
+        s.strong_seen[m.id] = q.start
+    return True
+
+
+def _audience(s: Sentence, q: Quantity) -> list[Candidate]:
+    """Given a people count with no object, return it as the audience of an earlier activity."""
+    if q.measure not in AUDIENCE_MEASURES:
+        return []
+    minor = s.minor(q.start)
+    cue = s.catalog.audience
+    if not s.has(cue, minor.start, minor.end) and s.text[minor.start : q.start].strip():
+        return []
+    activities = [h for h in s.hits if h.metric is not None and h.end <= q.start]
+    for h in sorted(activities, key=lambda h: -h.end):
+        owners = [m for m in s.catalog.metrics if h.metric.id in m.audience_of]
+        if not owners:
+            continue
+        if not _aligned(s, h):
+            continue
+        owner = owners[0]
+        if s.has(owner.excludes, minor.start, minor.end):
+            return []
+        if owner.topic is not None and not s.has(owner.topic):
+            return []
+        return [_candidate(s, q, owner, "audience", h)]
+    return []
+
+
+def _bind_rate(s: Sentence, q: Quantity) -> list[Candidate]:
+    """Given a percent, return the rate(s) it measures: the nearest rate phrasing before it,
+    and every rate listed before that one when 均/都 stands between ("参考率、合格率均为100%")."""
+    major = s.major(q.start)
+    rates = [
+        h
+        for h in s.hits
+        if h.metric is not None and h.metric.is_rate and major.start <= h.start and h.end <= q.start
+    ]
+    rates = [h for h in sorted(rates, key=lambda h: (-h.end, h.start)) if _aligned(s, h)]
+    if not rates:
+        return []
+    nearest = rates[0]
+    chosen = [nearest]
+    if s.has(s.cue("shared_rate"), nearest.end, q.start):
+        chosen += [h for h in rates[1:] if h.end <= nearest.start]
+    out, seen = [], set()
+    for h in chosen:
+        m = h.metric
+        if m.id in seen or (m.topic is not None and not s.has(m.topic)):
+            continue
+        if s.has(m.excludes, h.start, q.end):
+            continue
+        seen.add(m.id)
+        rule = "rate" if h is nearest else "rate_shared"
+        out.append(_candidate(s, q, m, rule, h))
+    return out
+
+
+def _candidate(s: Sentence, q: Quantity, m: Metric, rule: str, h: Hit) -> Candidate:
+    minor = s.minor(q.start)
+    major = s.major(q.start)
+    before_minor = s.text[minor.start : q.start]
+    return Candidate(
+        metric=m.id,
+        value=q.value,
+        approx=q.approx,
+        start=q.start,
+        end=q.end,
+        sentence=s.span,
+        rule=rule,
+        rank=h.phrasing.rank,
+        part=s.has(s.cue("part"), s.span.start, q.start),
+        increment=s.cue("increment").search(before_minor) is not None,
+        total=s.has(s.cue("total"), major.start, q.start),
+    )

@@ -1,0 +1,119 @@
+"""Practices: present when the text says they are done, with the sentence that decides.
+
+A mention counts as done unless it is in the plans part, after a plan cue in its sentence
+(下一步将建立…), or after a not-done cue in its clause (尚未建立…, 有待…). The first done mention
+decides ``present = True``; otherwise the first mention (planned or negated) is the evidence of
+``present = False``; a practice never mentioned has no evidence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from pipeline.extract.catalog import Catalog, Practice
+from pipeline.extract.sentences import Span, sentence_to_clauses, span_at
+
+LIST_REACH = 60  # chars after a list head in which its venues are counted
+
+
+@dataclass(frozen=True)
+class Mention:
+    start: int
+    end: int
+    sentence: Span
+    status: str  # done | planned | negated
+    rule: str  # mention | all_of | list_of
+
+
+@dataclass(frozen=True)
+class PracticeResult:
+    practice: Practice
+    present: bool
+    mention: Mention | None
+
+
+def text_to_practices(
+    text: str,
+    sentences: list[Span],
+    catalog: Catalog,
+    in_plans: Callable[[int], bool],
+) -> list[PracticeResult]:
+    """Given normalized text and its sentences, return one result per catalog practice."""
+    out = []
+    for practice in catalog.practices:
+        mentions = sorted(
+            _mentions(text, sentences, catalog, practice, in_plans), key=lambda m: m.start
+        )
+        done = [m for m in mentions if m.status == "done"]
+        if done:
+            out.append(PracticeResult(practice, True, done[0]))
+        else:
+            out.append(PracticeResult(practice, False, mentions[0] if mentions else None))
+    return out
+
+
+def _mentions(text, sentences, catalog, practice: Practice, in_plans) -> list[Mention]:
+    spans: list[tuple[int, int, str]] = []
+    for phrasing in practice.phrasings:
+        spans += [(m.start(), m.end(), "mention") for m in phrasing.regex.finditer(text)]
+    if practice.all_of:
+        spans += _all_of_spans(text, practice)
+    if practice.list_head is not None:
+        spans += _list_spans(text, sentences, practice)
+    out = []
+    for start, end, rule in spans:
+        sentence = span_at(sentences, start) or Span(0, len(text))
+        chunk = text[sentence.start : sentence.end]
+        if practice.requires is not None and not practice.requires.search(chunk):
+            continue
+        clause = span_at(sentence_to_clauses(text, sentence), start) or sentence
+        if practice.excludes is not None and practice.excludes.search(
+            text[clause.start : clause.end]
+        ):
+            continue
+        out.append(
+            Mention(
+                start,
+                end,
+                sentence,
+                _status(text, sentence, clause, start, end, catalog, in_plans),
+                rule,
+            )
+        )
+    return out
+
+
+def _status(text, sentence: Span, clause: Span, start: int, end: int, catalog, in_plans) -> str:
+    if in_plans(start) or catalog.cue("plan").search(text, sentence.start, start):
+        return "planned"
+    if catalog.cue("not_done").search(text, clause.start, start):
+        return "negated"
+    if catalog.cue("not_done").match(text, end) or text.startswith(("有待", "尚未"), end):
+        return "negated"
+    return "done"
+
+
+def _all_of_spans(text: str, practice: Practice) -> list[tuple[int, int, str]]:
+    """Given text, return a span for each paragraph naming every group of ``all_of``."""
+    out = []
+    pos = 0
+    for line in text.split("\n"):
+        found = [g.search(line) for g in practice.all_of]
+        if all(found):
+            first = min(found, key=lambda m: m.start())
+            out.append((pos + first.start(), pos + first.end(), "all_of"))
+        pos += len(line) + 1
+    return out
+
+
+def _list_spans(text: str, sentences: list[Span], practice: Practice) -> list[tuple[int, int, str]]:
+    """Given text, return a span for each list of at least ``list_min`` venues after a head."""
+    out = []
+    for head in practice.list_head.finditer(text):
+        sentence = span_at(sentences, head.start()) or Span(0, len(text))
+        stop = min(sentence.end, head.start() + LIST_REACH)
+        venues = {m.group() for m in practice.list_item.finditer(text, head.end() - 1, stop)}
+        if len(venues) >= practice.list_min:
+            out.append((head.start(), head.end(), "list_of"))
+    return out

@@ -1,0 +1,140 @@
+"""One value per document and metric, from the candidates the matcher found.
+
+The rules, in order, for the candidates of one metric:
+1. parts (after 其中) go when a figure that is not a part is there;
+2. increments (新增 …) go when a stock figure is there, always for metrics that say ``drop``;
+3. a negation (0) goes when a number is there; a higher-ranked phrasing loses to a lower one;
+4. rates take the first value written;
+5. counts: in one sentence, a value equal to the sum of the others is their total and wins,
+   otherwise the values are separate activities and are summed; across sentences, a value
+   repeated is counted once, a total of the others wins, and separate values are summed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pipeline.extract.catalog import Catalog, Metric
+from pipeline.extract.metrics import Candidate
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """The value of one metric for one document and the candidates it comes from."""
+
+    metric: Metric
+    value: float
+    approx: bool
+    sources: tuple[Candidate, ...]
+    rule: str
+    note: str = ""
+
+
+def candidates_to_values(candidates: list[Candidate], catalog: Catalog) -> list[Resolved]:
+    """Given every candidate of one document, return one Resolved per metric, in catalog order."""
+    by_metric: dict[str, list[Candidate]] = {}
+    for c in candidates:
+        by_metric.setdefault(c.metric, []).append(c)
+    out = []
+    for metric in catalog.metrics:
+        cands = by_metric.get(metric.id)
+        if cands:
+            resolved = _resolve_metric(metric, sorted(cands, key=lambda c: c.start))
+            if resolved is not None:
+                out.append(resolved)
+    return out
+
+
+def _resolve_metric(metric: Metric, cands: list[Candidate]) -> Resolved | None:
+    cands = _prefer(cands, lambda c: not c.part)
+    if metric.increments == "drop":
+        cands = [c for c in cands if not c.increment]
+    else:
+        cands = _prefer(cands, lambda c: not c.increment)
+    cands = _prefer(cands, lambda c: c.rule != "negation")
+    if not cands:
+        return None
+    best_rank = min(c.rank for c in cands)
+    cands = [c for c in cands if c.rank == best_rank]
+    if metric.is_rate:
+        numbers = _prefer(cands, lambda c: c.rule != "full_rate")
+        first = numbers[0]
+        return Resolved(metric, first.value, first.approx, (first,), first.rule)
+    groups = _by_sentence(cands)
+    sentence_values = [_sentence_value(g) for g in groups]
+    return _across_sentences(metric, sentence_values)
+
+
+def _prefer(cands: list[Candidate], good) -> list[Candidate]:
+    """Given candidates and a test, return those passing it when there are any, else all."""
+    kept = [c for c in cands if good(c)]
+    return kept or cands
+
+
+def _by_sentence(cands: list[Candidate]) -> list[list[Candidate]]:
+    groups: dict[tuple[int, int], list[Candidate]] = {}
+    for c in cands:
+        key = (c.sentence.start, c.sentence.end)
+        if all(c.start != d.start for d in groups.get(key, [])):
+            groups.setdefault(key, []).append(c)
+    return list(groups.values())
+
+
+def _sentence_value(group: list[Candidate]) -> tuple[float, list[Candidate], str]:
+    """Given one sentence's candidates, return (value, contributing candidates, how)."""
+    if len(group) == 1:
+        return group[0].value, group, ""
+    total = _total_of_others(group)
+    if total is not None:
+        return total.value, [total], "total of the listed parts"
+    return sum(c.value for c in group), group, "sum"
+
+
+def _total_of_others(group: list[Candidate]) -> Candidate | None:
+    """Given candidates, return the one whose value is the sum of all the others, if any."""
+    values = [c.value for c in group]
+    whole = sum(values)
+    for c in group:
+        if abs(2 * c.value - whole) < 1e-6 and len(group) > 2:
+            return c
+    return None
+
+
+def _across_sentences(metric: Metric, values: list[tuple[float, list[Candidate], str]]) -> Resolved:
+    kept: list[tuple[float, list[Candidate], str]] = []
+    for value, cands, how in values:
+        if any(abs(value - k[0]) < 1e-6 for k in kept):
+            continue  # the same figure written again
+        kept.append((value, cands, how))
+    if len(kept) > 2:
+        for value, cands, how in kept:
+            others = sum(k[0] for k in kept) - value
+            if abs(value - others) < 1e-6:
+                kept = [(value, cands, how)]
+                break
+    if len(kept) == 2 and kept[0][0] != kept[1][0]:
+        big, small = sorted(kept, key=lambda k: -k[0])
+        if big[1][0].total and not small[1][0].total and _same_paragraph(big[1], small[1]):
+            kept = [big]  # 全年 … N; a smaller figure near it is a part
+    sources = tuple(c for _v, cands, _h in kept for c in cands)
+    value = sum(k[0] for k in kept)
+    approx = any(c.approx for c in sources)
+    first = sources[0]
+    rule = first.rule
+    note = ""
+    if len(sources) > 1 or any(k[2] for k in kept):
+        parts = [_fmt(c.value) for c in sources]
+        if len(kept) == 1 and kept[0][2] != "sum":
+            note = kept[0][2]
+        else:
+            rule += "+sum"
+            note = "sum of " + " + ".join(parts)
+    return Resolved(metric, value, approx, sources, rule, note)
+
+
+def _same_paragraph(a: list[Candidate], b: list[Candidate]) -> bool:
+    return abs(a[0].sentence.start - b[0].sentence.start) < 200
+
+
+def _fmt(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"

@@ -1,0 +1,60 @@
+"""Sentences and clauses of normalized report text, as spans of the document text.
+
+A sentence ends at 。 ! ? ; or a line break; a clause at , : as well (major clauses), and a
+minor clause at 、 too. Spans never include the closing punctuation or surrounding spaces.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass
+
+_SENTENCE_END_RE = re.compile(r"[。!?;！？；\n]+")
+_MAJOR_END_RE = re.compile(r"[,:，：]+")
+_MINOR_END_RE = re.compile(r"[,:，：、]+")
+_STRIP = " \t\u3000|•·"
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+
+    def contains(self, offset: int) -> bool:
+        return self.start <= offset < self.end
+
+
+def text_to_sentences(text: str) -> list[Span]:
+    """Given normalized text, return its sentences in order (empty ones left out)."""
+    return _split(text, 0, len(text), _SENTENCE_END_RE)
+
+
+def sentence_to_clauses(text: str, sentence: Span, minor: bool = False) -> list[Span]:
+    """Given a sentence span, return its clauses; with minor=True, 、 also ends a clause."""
+    return _split(text, sentence.start, sentence.end, _MINOR_END_RE if minor else _MAJOR_END_RE)
+
+
+def span_at(spans: list[Span], offset: int) -> Span | None:
+    """Given sorted spans and an offset, return the span holding it (or the one just before)."""
+    i = bisect_right([s.start for s in spans], offset) - 1
+    return spans[i] if i >= 0 else None
+
+
+def _split(text: str, start: int, end: int, boundary: re.Pattern) -> list[Span]:
+    out = []
+    pos = start
+    for m in boundary.finditer(text, start, end):
+        _append(text, out, pos, m.start())
+        pos = m.end()
+    _append(text, out, pos, end)
+    return out
+
+
+def _append(text: str, out: list[Span], start: int, end: int) -> None:
+    while start < end and text[start] in _STRIP:
+        start += 1
+    while end > start and text[end - 1] in _STRIP:
+        end -= 1
+    if start < end:
+        out.append(Span(start, end))
