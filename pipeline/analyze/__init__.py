@@ -1,0 +1,136 @@
+"""Analysis: tables in, tables out. Compare townships, score dimensions, flag weak areas, find
+copied text, pick keywords. Nothing here sees a path or prints.
+
+    settings = load_settings()            # pipeline/data/analysis.yaml, or a path
+    tables = analyze(tables, texts, settings, townships)
+
+``tables`` holds the extraction's documents, sections, metrics and practices; ``texts`` the
+cleaned text of each report by doc_id; ``townships`` the optional county, township, population,
+villages table. Comparisons count each report once (ingest.accounting.comparable_doc_ids).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pipeline import contracts
+from pipeline.analyze.compare import (
+    comparison_to_peer_stats,
+    documents_to_comparable,
+    metrics_to_comparison,
+)
+from pipeline.analyze.flags import FlagInputs, all_flags
+from pipeline.analyze.keywords import problem_themes, sentences_to_keywords
+from pipeline.analyze.passages import SectionIndex, county_sentences, make_tokenizer
+from pipeline.analyze.scores import dimension_scores
+from pipeline.analyze.settings import AnalysisSettings, load_settings
+from pipeline.analyze.similarity import (
+    foreign_names,
+    sentences_to_reuse_pairs,
+    sentences_to_similarity,
+    with_shared_paragraphs,
+)
+
+__all__ = ["ANALYSIS_TABLES", "AnalysisSettings", "analyze", "load_settings"]
+
+# The tables analyze() returns, in the order they are written.
+ANALYSIS_TABLES = (
+    "comparison",
+    "peer_stats",
+    "scores",
+    "flags",
+    "similarity",
+    "reuse_pairs",
+    "keywords",
+    "problem_themes",
+    "foreign_names",
+)
+
+
+def analyze(
+    tables: dict[str, pd.DataFrame],
+    texts: dict[str, str],
+    settings: AnalysisSettings,
+    townships: pd.DataFrame | None = None,
+    tokenizer=None,
+) -> dict[str, pd.DataFrame]:
+    """Given the extraction tables, the cleaned texts, the settings and the townships table (or
+    None), return the analysis tables named in ANALYSIS_TABLES, conformed to their contracts."""
+    documents = tables["documents"]
+    metrics = tables.get("metrics", contracts.empty("metrics"))
+    practices = tables.get("practices", contracts.empty("practices"))
+    sections = SectionIndex.from_table(tables.get("sections", contracts.empty("sections")))
+    docs = documents_to_comparable(documents)
+    metrics = metrics[metrics["doc_id"].isin(docs["doc_id"])]
+    practices = practices[practices["doc_id"].isin(docs["doc_id"])]
+
+    comparison = metrics_to_comparison(docs, metrics, townships, settings)
+    scores = dimension_scores(docs, comparison, practices, settings)
+    text_tables = _text_tables(docs, texts, sections, settings, tokenizer, townships)
+    flags = all_flags(
+        FlagInputs(
+            docs=docs,
+            documents=documents,
+            comparison=comparison,
+            scores=scores,
+            practices=practices,
+            similarity=text_tables["similarity"],
+            reuse_pairs=text_tables["reuse_pairs"],
+            problem_themes=text_tables["problem_themes"],
+            foreign_names=text_tables["foreign_names"],
+            texts=texts,
+            sections=sections,
+        ),
+        settings,
+    )
+    out = {
+        "comparison": comparison,
+        "peer_stats": comparison_to_peer_stats(comparison),
+        "scores": scores,
+        "flags": flags,
+        **text_tables,
+    }
+    return {name: contracts.conform(out[name], name) for name in ANALYSIS_TABLES}
+
+
+def _text_tables(
+    docs: pd.DataFrame,
+    texts: dict[str, str],
+    sections: SectionIndex,
+    settings: AnalysisSettings,
+    tokenizer,
+    townships: pd.DataFrame | None,
+) -> dict:
+    """Given the comparable reports and their texts, return similarity, reuse_pairs, keywords,
+    problem_themes and foreign_names, computed one county at a time."""
+    parts: dict[str, list[pd.DataFrame]] = {
+        k: [] for k in ("similarity", "reuse_pairs", "keywords", "problem_themes")
+    }
+    tokenizer = tokenizer if tokenizer is not None else (make_tokenizer() if len(docs) else None)
+    for _county, county_docs in docs.groupby("county", sort=True):
+        sentences = county_sentences(county_docs, texts, tokenizer, settings.similarity)
+        similarity = sentences_to_similarity(county_docs, sentences)
+        reuse = sentences_to_reuse_pairs(
+            county_docs, sentences, texts, sections, settings.similarity
+        )
+        parts["similarity"].append(with_shared_paragraphs(similarity, reuse))
+        parts["reuse_pairs"].append(reuse)
+        parts["keywords"].append(sentences_to_keywords(county_docs, sentences, settings))
+        parts["problem_themes"].append(
+            problem_themes(county_docs, sentences, texts, sections, settings, tokenizer)
+        )
+    out = {name: _concat(frames, name) for name, frames in parts.items()}
+    places = docs[["county", "township"]]
+    if townships is not None and len(townships):
+        places = pd.concat([places, townships[["county", "township"]]], ignore_index=True)
+    ignore = tuple((settings.flags.get("foreign_name") or {}).get("ignore_when_sentence_has", ()))
+    names = foreign_names(docs, texts, places, sections, ignore)
+    out["foreign_names"] = docs.merge(names, on="doc_id")[contracts.columns("foreign_names")]
+    return out
+
+
+def _concat(frames: list[pd.DataFrame], name: str) -> pd.DataFrame:
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return contracts.empty(name)
+    return pd.concat(frames, ignore_index=True)

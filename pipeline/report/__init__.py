@@ -1,0 +1,129 @@
+"""Reports: charts (figures/*.png), the workbook (report.xlsx) and the HTML report (report.html).
+
+    paths = write_reports(tables, texts, settings, out)   # stages files into an OutputSet
+
+Charts are drawn per county-year. So that 40,000 reports do not make 40,000 charts, only the
+latest year of the first ``charts.max_county_years`` counties (by name) is drawn, with at most
+``charts.max_radars`` township radars in all; the tables, the workbook and the HTML score and
+flag lists cover every report.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from pipeline.analyze.settings import OVERALL, AnalysisSettings
+from pipeline.config import FIGURES_SUBDIR
+from pipeline.outputs import OutputSet
+from pipeline.report import charts
+from pipeline.report.html import Figure, report_html
+from pipeline.report.workbook import workbook_bytes
+
+__all__ = ["Figure", "county_year_figures", "write_reports"]
+
+WORKBOOK_FILE = "report.xlsx"
+HTML_FILE = "report.html"
+_UNSAFE_RE = re.compile(r"[\\/:*?\"<>|\s]+")
+
+
+def write_reports(
+    tables: dict[str, pd.DataFrame],
+    texts: dict[str, str],
+    settings: AnalysisSettings,
+    out: OutputSet,
+) -> list[str]:
+    """Given all tables (extraction and analysis), the texts and the settings, stage the charts,
+    the workbook and the HTML report in ``out``; return their paths relative to OUT_DIR."""
+    figures = county_year_figures(tables, settings)
+    paths = []
+    for figure in figures:
+        out.write_bytes(figure.path, figure.png)
+        paths.append(figure.path)
+    out.write_bytes(WORKBOOK_FILE, workbook_bytes(tables, settings))
+    out.write_text(HTML_FILE, report_html(tables, figures, settings))
+    return [*paths, WORKBOOK_FILE, HTML_FILE]
+
+
+def _safe(name) -> str:
+    return _UNSAFE_RE.sub("_", str(name)).strip("_") or "unnamed"
+
+
+def charted_county_years(scores: pd.DataFrame, settings: AnalysisSettings) -> list[tuple[str, int]]:
+    """Given the scores table, return the county-years that get charts: the latest year of each of
+    the first ``charts.max_county_years`` counties by name."""
+    limit = int(settings.charts.get("max_county_years", 6))
+    latest = scores.groupby("county", sort=True)["year"].max()
+    return [(county, int(year)) for county, year in latest.head(limit).items()]
+
+
+def county_year_figures(
+    tables: dict[str, pd.DataFrame], settings: AnalysisSettings
+) -> list[Figure]:
+    """Given all tables and the settings, return every chart of the report, in display order."""
+    scores = tables["scores"]
+    figures: list[Figure] = []
+    radars_left = int(settings.charts.get("max_radars", 40))
+    for county, year in charted_county_years(scores, settings):
+        cy_scores = scores[(scores["county"] == county) & (scores["year"] == year)]
+        if cy_scores.empty:
+            continue
+        stem = f"{FIGURES_SUBDIR}/{_safe(county)}_{year}"
+        where = f"{county} {year}年"
+
+        def add(kind: str, title: str, png: bytes, county=county, year=year, stem=stem) -> None:
+            figures.append(Figure(f"{stem}_{kind}.png", title, county, year, png))
+
+        add(
+            "scores",
+            f"{where} 各乡镇分维度得分",
+            charts.score_heatmap(cy_scores, settings, f"{where} 各乡镇分维度得分"),
+        )
+        county_scores = scores[scores["county"] == county]
+        if county_scores["year"].nunique() > 1:
+            title = f"{county} 综合得分年度变化"
+            add("slopes", title, charts.score_slopes(county_scores, settings, title))
+        comparison = tables["comparison"]
+        cy_comparison = comparison[(comparison["county"] == county) & (comparison["year"] == year)]
+        for metric in settings.charts.get("key_metrics", []):
+            rows = cy_comparison[cy_comparison["metric"] == metric]
+            if rows.empty or not rows["reported"].any():
+                continue
+            title = f"{where} {settings.metric_label(metric)}"
+            add(
+                f"metric_{metric}",
+                title,
+                charts.metric_bars(cy_comparison, metric, settings, title),
+            )
+        townships = sorted(cy_scores["township"].unique())
+        sim = tables["similarity"]
+        cy_sim = sim[
+            (sim["county"] == county) & (sim["kind"] == "same_year") & (sim["year_a"] == year)
+        ]
+        if len(townships) > 1:
+            title = f"{where} 报告文本相似度"
+            add("similarity", title, charts.similarity_heatmap(cy_sim, townships, settings, title))
+        practices = _county_year_practices(tables["practices"], cy_scores)
+        title = f"{where} 做法覆盖情况"
+        add("practices", title, charts.practice_matrix(practices, townships, settings, title))
+        overall = cy_scores[cy_scores["dimension"] == OVERALL].sort_values(["rank", "township"])
+        for township in overall["township"]:
+            if radars_left <= 0:
+                break
+            radars_left -= 1
+            title = f"{where} {township} 与全县中位数"
+            add(
+                f"radar_{_safe(township)}",
+                title,
+                charts.township_radar(cy_scores, township, settings, title),
+            )
+    return figures
+
+
+def _county_year_practices(practices: pd.DataFrame, cy_scores: pd.DataFrame) -> pd.DataFrame:
+    """Given the practices table and one county-year's scores, return that county-year's practice
+    rows with the township each belongs to."""
+    township_of = cy_scores.drop_duplicates("doc_id").set_index("doc_id")["township"]
+    rows = practices[practices["doc_id"].isin(township_of.index)]
+    return rows.assign(township=rows["doc_id"].map(township_of))
