@@ -21,12 +21,13 @@ SIDES = ("left", "right", "both")
 KINDS = ("count", "rate")
 INCREMENT_POLICIES = ("fallback", "drop")
 REQUIRED_CUES = (
-    "plan", "plan_headings", "negation", "negation_direct", "negation_distributive", "part",
+    "plan", "plan_headings", "negation", "negation_after", "negation_direct", "negation_distributive", "part",
     "increment", "uncertain", "shared_rate", "total", "not_done",
 )  # fmt: skip
 _METRIC_KEYS = {
     "id", "dimension", "label", "unit", "kind", "measures", "phrasings", "weak_phrasings",
-    "topic", "excludes", "negatable", "increments", "full", "audience_of", "priority",
+    "topic", "excludes", "sentence_excludes", "weak_yields", "negatable", "increments", "full",
+    "audience_of", "priority",
 }  # fmt: skip
 _PRACTICE_KEYS = {"id", "dimension", "label", "phrasings", "requires", "excludes", "all_of",
                   "list_of"}  # fmt: skip
@@ -58,6 +59,8 @@ class Metric:
     phrasings: tuple[Phrasing, ...]
     topic: re.Pattern | None = None  # weak phrasings need it in the sentence
     excludes: re.Pattern | None = None  # must not appear in the number's clause
+    sentence_excludes: re.Pattern | None = None  # must not appear in the number's sentence
+    weak_yields: bool = False  # a weak phrasing loses to an earlier strong one in the sentence
     negatable: bool = False  # "未发生 …" sets 0
     increments: str = "fallback"  # newly added counts: used only alone, or never (drop)
     full: tuple[re.Pattern, ...] = ()  # rates: wordings that mean 100 (全员通过)
@@ -258,6 +261,10 @@ def _metrics(raw: Any, where: _Where, dimensions: dict, cues: dict) -> tuple[Met
                 phrasings=tuple(strong + weak),
                 topic=_alternation(topic, w.at(field="topic"), cues) if topic else None,
                 excludes=_optional_alternation(entry.get("excludes"), w.at(field="excludes"), cues),
+                sentence_excludes=_optional_alternation(
+                    entry.get("sentence_excludes"), w.at(field="sentence_excludes"), cues
+                ),
+                weak_yields=_bool(entry.get("weak_yields", False), w.at(field="weak_yields")),
                 negatable=_bool(entry.get("negatable", False), w.at(field="negatable")),
                 increments=increments,
                 full=tuple(

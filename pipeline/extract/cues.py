@@ -1,7 +1,7 @@
 """Values written without a number: negations (未发生群体性事件 -> 0) and full rates (全员通过 -> 100).
 
 A negation sets 0 for exactly what it names. The words after the cue, up to the end of the
-clause, are split into items at 、/和/及/与/或; each item gives the metric whose phrasing ends
+clause (before it, for 行政复议、行政诉讼案件均为零), are split into items at 、/和/及/与/或; each item gives the metric whose phrasing ends
 last in it (Chinese puts the head last: in 行政应诉败诉案件 the head is 败诉). When the last item
 carries a distributive head (败诉), the whole list is one item: 未发生行政复议、行政应诉败诉案件
 names lost cases only.
@@ -21,11 +21,15 @@ def negation_candidates(s: Sentence) -> list[Candidate]:
     """Given a sentence, return a 0 for every metric a negation in it names."""
     out: list[Candidate] = []
     seen: set[str] = set()
-    for name, direct in (("negation", False), ("negation_direct", True)):
+    for name in ("negation", "negation_direct", "negation_after"):
         for cue in s.cue(name).finditer(s.text, s.span.start, s.span.end):
             if plan_before(s, cue.start()):
                 continue
-            for metric_id in _negated_metrics(s, cue.end(), direct):
+            if name == "negation_after":
+                lo, hi, direct = s.major(cue.start()).start, cue.start(), False
+            else:
+                lo, hi, direct = cue.end(), s.major(cue.end()).end, name == "negation_direct"
+            for metric_id in _negated_metrics(s, lo, hi, direct):
                 if metric_id in seen:
                     continue
                 seen.add(metric_id)
@@ -43,9 +47,8 @@ def negation_candidates(s: Sentence) -> list[Candidate]:
     return out
 
 
-def _negated_metrics(s: Sentence, start: int, direct: bool) -> list[str]:
-    """Given where a negation cue ends, return the metric ids of the items it names."""
-    end = s.major(start).end
+def _negated_metrics(s: Sentence, start: int, end: int, direct: bool) -> list[str]:
+    """Given the words a negation cue governs, return the metric ids of the items they name."""
     items = _items(s, start, end)
     if direct:
         items = items[:1]

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 
 import jieba
 
 from pipeline.extract.catalog import Catalog
 from pipeline.extract.cues import full_rate_candidates, negation_candidates
 from pipeline.extract.metrics import Candidate, Sentence, quantity_to_candidates
-from pipeline.extract.numbers import find_quantities
+from pipeline.extract.numbers import Quantity, find_quantities
 from pipeline.extract.practices import text_to_practices
 from pipeline.extract.resolve import Resolved, candidates_to_values
 from pipeline.extract.sentences import Span, text_to_sentences
@@ -61,7 +62,7 @@ def text_to_candidates(
     known = set(catalog.measures)
     quantities = [
         q
-        for q in find_quantities(text, catalog.measures)
+        for q in map(_table_measure(text, catalog), find_quantities(text, catalog.measures))
         if not q.skip and (q.percent or q.measure in known)
     ]
     cued_re = _cued_regex(catalog)
@@ -85,10 +86,26 @@ def text_to_candidates(
     return out
 
 
+def _table_measure(text: str, catalog: Catalog) -> Callable[[Quantity], Quantity]:
+    """Given text, return a function giving a table cell's number the measure word of its row
+    label: "排查矛盾纠纷(起)<TAB>90" is 90 起."""
+    label = _compiled(r"\((" + "|".join(re.escape(m) for m in catalog.measures) + r")\)\t$")
+
+    def fix(q: Quantity) -> Quantity:
+        if q.measure or q.skip or text[q.start - 1 : q.start] != "\t":
+            return q
+        m = label.search(text, max(0, q.start - 8), q.start)
+        if m is None or (q.end < len(text) and text[q.end] not in "\t\n"):
+            return q
+        return replace(q, measure=m.group(1))
+
+    return fix
+
+
 def _cued_regex(catalog: Catalog) -> re.Pattern:
     """Given the catalog, return one regex finding sentences that may hold a value without a
     number (a negation or a full-rate wording)."""
-    parts = [catalog.cue("negation").pattern, catalog.cue("negation_direct").pattern]
+    parts = [catalog.cue(n).pattern for n in ("negation", "negation_after", "negation_direct")]
     parts += [p.pattern for m in catalog.metrics for p in m.full]
     return _compiled("|".join(f"(?:{p})" for p in parts))
 

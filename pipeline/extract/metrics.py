@@ -23,6 +23,8 @@ from pipeline.extract.sentences import Span, sentence_to_clauses, span_at
 from pipeline.extract.tokenizer import WordBounds, word_bounds
 
 RIGHT_REACH = 16  # chars between a number's measure word and an object written after it
+# After 等 ("A、B等6个窗口") the number counts the object written after it: objects before it
+# count as this much farther away.
 AUDIENCE_MEASURES = ("人", "人次", "名")
 
 
@@ -143,15 +145,17 @@ def _between_counts(s: Sentence, start: int, end: int) -> bool:
 def _bind_count(s: Sentence, q: Quantity) -> list[Candidate]:
     """Given a count, return its candidate from the nearest usable phrasing (or none)."""
     major = s.major(q.start)
+    ends_clause = not s.text[q.measure_end : major.end].strip("以上左右余多")
+    after_list = s.text[max(major.start, q.start - 2) : q.start].endswith(("等", "等共"))
     options = []
     for h in s.hits:
         if h.metric is not None and (h.metric.is_rate or q.measure not in h.metric.measures):
             continue
         side = h.phrasing.side
         if h.end <= q.start and side != "right":
-            if h.start < major.start and _between_counts(s, h.end, q.start):
-                continue
-            options.append((q.start - h.end, 0, h))
+            if h.start < major.start and (not ends_clause or _between_counts(s, h.end, q.start)):
+                continue  # an object of an earlier clause, only for a number ending its clause
+            options.append((q.start - h.end + (RIGHT_REACH if after_list else 0), 0, h))
         elif h.start >= q.measure_end and side != "left" and h.end <= major.end:
             gap = h.start - q.measure_end
             if gap <= RIGHT_REACH and not _between_counts(s, q.measure_end, h.start):
@@ -190,10 +194,12 @@ def _checks_pass(s: Sentence, q: Quantity, h: Hit) -> bool:
     hi = max(h.end, q.measure_end)
     if s.has(m.excludes, lo, hi) or s.has(s.cue("uncertain"), minor.start, minor.end):
         return False
+    if s.has(m.sentence_excludes):
+        return False
     if p.weak:
         if m.topic is not None and not s.has(m.topic):
             return False
-        if m.id in s.strong_seen and s.strong_seen[m.id] < q.start:
+        if m.weak_yields and s.strong_seen.get(m.id, q.start) < q.start:
             return False  # 学法31次, 集中学习13次: the plain 学习 is not law study
     elif m.id not in s.strong_seen:
         s.strong_seen[m.id] = q.start

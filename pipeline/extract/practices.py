@@ -85,13 +85,22 @@ def _mentions(text, sentences, catalog, practice: Practice, in_plans) -> list[Me
 
 
 def _status(text, sentence: Span, clause: Span, start: int, end: int, catalog, in_plans) -> str:
+    """Given a mention, return done, planned (plans part, 下一步将…) or negated (尚未建立…)."""
     if in_plans(start) or catalog.cue("plan").search(text, sentence.start, start):
         return "planned"
-    if catalog.cue("not_done").search(text, clause.start, start):
-        return "negated"
-    if catalog.cue("not_done").match(text, end) or text.startswith(("有待", "尚未"), end):
-        return "negated"
+    not_done = catalog.cue("not_done")
+    if not_done.search(text[clause.start : clause.end]):
+        return "negated"  # 尚未建立法律顾问制度, 法律顾问制度仍未建立
+    following = _next_clause_start(text, clause, sentence)
+    if following is not None and not_done.match(text[following : sentence.end]):
+        return "negated"  # 权责清单已初步梳理,待县里审核后再公布
     return "done"
+
+
+def _next_clause_start(text: str, clause: Span, sentence: Span) -> int | None:
+    clauses = sentence_to_clauses(text, sentence)
+    later = [c.start for c in clauses if c.start >= clause.end]
+    return later[0] if later else None
 
 
 def _all_of_spans(text: str, practice: Practice) -> list[tuple[int, int, str]]:

@@ -112,10 +112,6 @@ def _across_sentences(metric: Metric, values: list[tuple[float, list[Candidate],
             if abs(value - others) < 1e-6:
                 kept = [(value, cands, how)]
                 break
-    if len(kept) == 2 and kept[0][0] != kept[1][0]:
-        big, small = sorted(kept, key=lambda k: -k[0])
-        if big[1][0].total and not small[1][0].total and _same_paragraph(big[1], small[1]):
-            kept = [big]  # 全年 … N; a smaller figure near it is a part
     sources = tuple(c for _v, cands, _h in kept for c in cands)
     value = sum(k[0] for k in kept)
     approx = any(c.approx for c in sources)
@@ -130,10 +126,6 @@ def _across_sentences(metric: Metric, values: list[tuple[float, list[Candidate],
             rule += "+sum"
             note = "sum of " + " + ".join(parts)
     return Resolved(metric, value, approx, sources, rule, note)
-
-
-def _same_paragraph(a: list[Candidate], b: list[Candidate]) -> bool:
-    return abs(a[0].sentence.start - b[0].sentence.start) < 200
 
 
 def _fmt(value: float) -> str:
