@@ -298,3 +298,24 @@ def test_too_many_pages_names_the_limit(report_pdf):
 
 def test_blank_pdf_fails():
     assert _reason(_reportlab_pdf(lambda c: None)) == "PDF has no text: every page is blank"
+
+
+def test_wide_gaps_make_cells_only_on_neighbouring_lines():
+    def draw(c):
+        from reportlab.pdfbase import pdfmetrics
+        from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+
+        if "STSong-Light" not in pdfmetrics.getRegisteredFontNames():
+            pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+        c.setFont("STSong-Light", 14)
+        c.drawString(80, 760, "中共青溪县清河镇委员会")  # two issuers on one line: not a table
+        c.drawString(330, 760, "青溪县清河镇人民政府")
+        for y in (740, 720, 700):  # lines across the whole text column
+            c.drawString(80, y, "全年办理行政处罚案件47件，行政复议案件1件，行政诉讼案件2件。")
+        for y, cells in ((680, ("项目", "2023年")), (660, ("学法次数", "8"))):
+            c.drawString(80, y, cells[0])
+            c.drawString(300, y, cells[1])
+
+    lines = read_pdf(_reportlab_pdf(draw), LIMITS).text.split("\n")
+    assert lines[0] == "中共青溪县清河镇委员会 青溪县清河镇人民政府"
+    assert lines[-2:] == ["项目\t2023年", "学法次数\t8"]

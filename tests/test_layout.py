@@ -185,3 +185,32 @@ def test_seed_report_page_breaks_are_repaired():
     assert lines[0] == "中共漳平市官田乡委员会文件"
     assert lines[3] == "中共漳平市委员会、漳平市人民政府:"
     assert len(lines) == 30
+
+
+def test_odd_and_even_running_headers_are_both_removed():
+    bodies = ["全年办理案件47件。", "全年调解纠纷12件。", "全年学法8次。", "全年普法36场。"]
+    pages = []
+    for n, body in enumerate(bodies, start=1):
+        header = "青溪县清河镇人民政府" if n % 2 else "法治政府建设情况报告"
+        pages.append(f"{header}\n{body}\n第{n}页")
+    assert repair_breaks("\f".join(pages)).split("\n") == bodies
+
+
+def test_a_line_at_the_top_of_one_page_and_the_bottom_of_another_is_kept():
+    pages = [
+        "中共青溪县石门乡委员会\n石门乡人民政府\n关于2023年度法治政府建设情况的报告\n全年办理案件47件。",
+        "全年调解纠纷12件。\n中共青溪县石门乡委员会\n石门乡人民政府",
+    ]
+    assert repair_breaks("\f".join(pages)).split("\n") == [
+        "中共青溪县石门乡委员会", "石门乡人民政府", "关于2023年度法治政府建设情况的报告", "全年办理案件47件。",
+        "全年调解纠纷12件。", "中共青溪县石门乡委员会", "石门乡人民政府",
+    ]
+
+
+def test_title_block_and_a_short_last_page_sign_off_are_not_a_header():
+    pages = ["青溪县龙泉街道法治政府建设情况报告\n中共青溪县委龙泉街道工作委员会\n关于2024年法治政府建设情况的报告\n— 1 —"]
+    pages += [f"青溪县龙泉街道法治政府建设情况报告\n全年第{n}项工作，均已完成。\n— {n} —" for n in (2, 3, 4)]
+    pages += ["青溪县龙泉街道法治政府建设情况报告\n中共青溪县委龙泉街道工作委员会\n2025年1月10日\n— 5 —"]
+    lines = repair_breaks("\f".join(pages)).split("\n")
+    assert lines.count("中共青溪县委龙泉街道工作委员会") == 2
+    assert "青溪县龙泉街道法治政府建设情况报告" not in lines

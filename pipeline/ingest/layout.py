@@ -59,7 +59,7 @@ DECORATED_PAGE_NUMBER_RE = re.compile(
 BARE_PAGE_NUMBER_RE = re.compile(r"^\s*\d{1,4}\s*$")
 
 EDGE_LINES = 2  # lines at the top and at the bottom of a page that may be furniture
-MIN_REPEAT_SHARE = 0.6  # share of pages a header/footer line must appear on
+MIN_REPEAT_SHARE = 0.4  # share of pages a header/footer line must appear on (odd/even differ)
 MIN_REPEAT_PAGES = 2
 
 
@@ -75,36 +75,53 @@ def furniture_key(line: str) -> str:
     return re.sub(r"\d+", "#", re.sub(r"\s+", "", line))
 
 
-def _edge_indexes(count: int) -> list[int]:
+def _edges(count: int) -> tuple[range, range]:
     """Given the number of lines of a page, return the indexes of its top and bottom lines."""
-    top = list(range(min(EDGE_LINES, count)))
-    bottom = [i for i in range(max(0, count - EDGE_LINES), count) if i not in top]
-    return top + bottom
+    top = range(min(EDGE_LINES, count))
+    return top, range(max(len(top), count - EDGE_LINES), count)
 
 
-def repeated_edge_keys(pages: Sequence[Sequence[str]]) -> set[str]:
-    """Given the lines of each page, return the keys of lines repeated at most pages' edges."""
+def _edge_keys(lines: Sequence[str]) -> list[tuple[int, tuple[str, int, str]]]:
+    """Given the lines of a page (top to bottom), return (index, (edge, offset, key)) of the
+    lines at its edges; offset counts from the edge, so a line matches only its own place."""
+    top, bottom = _edges(len(lines))
+    keyed = [(i, ("top", i, furniture_key(lines[i]))) for i in top]
+    keyed += [(i, ("bottom", len(lines) - 1 - i, furniture_key(lines[i]))) for i in bottom]
+    return [(i, k) for i, k in keyed if k[2]]
+
+
+def repeated_edge_keys(pages: Sequence[Sequence[str]]) -> set[tuple[str, str]]:
+    """Given the lines of each page (top to bottom), return the (edge, key) of running headers
+    and footers: lines repeated at the same place from the same edge on many pages."""
     if len(pages) < MIN_REPEAT_PAGES:
         return set()
-    counts: Counter[str] = Counter()
-    for lines in pages:
-        keys = {furniture_key(lines[i]) for i in _edge_indexes(len(lines))}
-        counts.update(k for k in keys if k)
+    counts: Counter[tuple[str, int, str]] = Counter()
+    inner: set[tuple[str, int, str]] = set()  # seen on a page that is neither first nor last
+    for number, lines in enumerate(pages):
+        keys = {k for _, k in _edge_keys(lines)}
+        counts.update(keys)
+        if 0 < number < len(pages) - 1:
+            inner |= keys
     needed = max(MIN_REPEAT_PAGES, MIN_REPEAT_SHARE * len(pages))
-    return {k for k, n in counts.items() if n >= needed}
+    # A header repeats through the document; the title block of the first page and the
+    # sign-off of a short last page may coincide, but only there.
+    return {
+        (edge, key)
+        for (edge, offset, key), n in counts.items()
+        if n >= needed and (len(pages) <= 2 or (edge, offset, key) in inner)
+    }
 
 
 def furniture_indexes(pages: Sequence[Sequence[str]]) -> list[set[int]]:
-    """Given the lines of each page, return per page the indexes of furniture lines."""
+    """Given the lines of each page (top to bottom), return per page the furniture indexes."""
     repeated = repeated_edge_keys(pages)
     result = []
     for lines in pages:
-        drop = set()
-        for i in _edge_indexes(len(lines)):
-            if furniture_key(lines[i]) in repeated or is_page_number(lines[i]):
-                drop.add(i)
+        keyed = _edge_keys(lines)
+        drop = {i for i, (edge, _offset, key) in keyed if (edge, key) in repeated}
+        drop |= {i for i, _ in keyed if is_page_number(lines[i])}
         # a decorated page number anywhere on its own line ("— 3 —") is furniture too
-        drop.update(i for i, line in enumerate(lines) if DECORATED_PAGE_NUMBER_RE.match(line))
+        drop |= {i for i, line in enumerate(lines) if DECORATED_PAGE_NUMBER_RE.match(line)}
         result.append(drop)
     return result
 

@@ -48,7 +48,7 @@ _INNER_SPACES_RE = re.compile(r"(?<=\S) +(?=\S)")
 
 FULL_LINE_SLACK_EM = 1.5  # a line ending this close to the column's right edge is full
 INDENT_EM = 1.0  # a line starting this far right of the column's left edge is indented
-CELL_GAP_EM = 1.0  # a gap this wide between two words on a line separates table cells
+CELL_GAP_EM = 1.5  # a gap this wide between two words on a line separates table cells
 EOF_SEARCH_BYTES = 4096  # %%EOF must be within the last bytes of a complete PDF
 
 
@@ -114,22 +114,44 @@ def _box(textpage: pdfium.PdfTextPage, index: int) -> tuple[float, float, float,
     return textpage.get_charbox(index, loose=True)
 
 
-def _cells_from_gaps(textpage: pdfium.PdfTextPage, text: str, start: int, em: float) -> str:
-    """Given a line of a page at ``start``, return it with wide gaps between words as tabs."""
+def _with_cells(textpage: pdfium.PdfTextPage, text: str, start: int, em: float) -> str | None:
+    """Given a line of a page at ``start``, return it with wide gaps as TABs (None if none)."""
+    found = False
 
     def replace(m: re.Match[str]) -> str:
+        nonlocal found
         before = _box(textpage, start + m.start() - 1)
         after = _box(textpage, start + m.end())
-        return "\t" if after[0] - before[2] >= CELL_GAP_EM * em else m.group()
+        if after[0] - before[2] >= CELL_GAP_EM * em:
+            found = True
+            return "\t"
+        return m.group()
 
-    return _INNER_SPACES_RE.sub(replace, text)
+    celled = _INNER_SPACES_RE.sub(replace, text)
+    return celled if found else None
+
+
+def _tables_from_neighbours(lines: list[PdfLine], celled: list[str | None]) -> list[PdfLine]:
+    """Given lines and their TAB-split forms, return lines that are table rows TAB-split.
+
+    A line with wide gaps is a table row only when a neighbouring line has them too: a single
+    such line is a spaced-out title ("报  告") or two issuers on one line, not a table.
+    """
+    result = []
+    for i, line in enumerate(lines):
+        neighbours = celled[max(0, i - 1) : i] + celled[i + 1 : i + 2]
+        if celled[i] is not None and any(n is not None for n in neighbours):
+            line = PdfLine(celled[i], line.left, line.right, line.bottom, line.em)
+        result.append(line)
+    return result
 
 
 def textpage_to_lines(textpage: pdfium.PdfTextPage, rotated: bool) -> list[PdfLine]:
     """Given a PDFium text page, return its lines with geometry (None where unknown)."""
     text = textpage.get_text_range()
     geometric = not rotated and textpage.count_chars() == len(text)
-    lines = []
+    lines: list[PdfLine] = []
+    celled: list[str | None] = []
     for m in _LINE_RE.finditer(text):
         raw = m.group()
         stripped = raw.strip()
@@ -137,15 +159,15 @@ def textpage_to_lines(textpage: pdfium.PdfTextPage, rotated: bool) -> list[PdfLi
             continue
         if not geometric:
             lines.append(PdfLine(stripped))
+            celled.append(None)
             continue
         first = m.start() + len(raw) - len(raw.lstrip())
         last = m.start() + len(raw.rstrip()) - 1
         left_box, right_box = _box(textpage, first), _box(textpage, last)
         em = max(left_box[3] - left_box[1], 1.0)
-        if " " in stripped:
-            stripped = _cells_from_gaps(textpage, stripped, first, em)
+        celled.append(_with_cells(textpage, stripped, first, em) if " " in stripped else None)
         lines.append(PdfLine(stripped, left_box[0], right_box[2], left_box[1], em))
-    return lines
+    return _tables_from_neighbours(lines, celled)
 
 
 def _has_images(page: pdfium.PdfPage) -> bool:

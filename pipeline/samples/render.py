@@ -243,7 +243,7 @@ FOOTER_Y = 58.0
 TITLE_SIZE = 20.0
 TABLE_SIZE = 12.0
 MIN_TABLE_SIZE = 7.0
-CELL_PAD = 8.0
+CELL_PAD = 10.0  # each side: cells stand at least 1.5 em apart
 MAX_CHAR_SPACE = 0.25  # of the font size: looser lines are left ragged, not justified
 # A line may not start with closing punctuation nor end with opening punctuation.
 _NO_LINE_START = set("，。、；：？！）》」』”’…%,.;:?!)]}·—")
