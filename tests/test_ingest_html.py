@@ -114,6 +114,11 @@ def test_page_without_report_text_fails():
         read_html(html.encode())
 
 
+def test_bom_that_lies_fails():
+    with pytest.raises(DocumentError, match="byte-order mark"):
+        read_html(b"\xef\xbb\xbf<html>\xff\xfe\xfd</html>")
+
+
 def test_binary_junk_fails():
     with pytest.raises(DocumentError):
         read_html(bytes(range(256)) * 16)

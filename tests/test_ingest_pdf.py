@@ -197,6 +197,20 @@ def test_scanned_page_is_unusable():
     assert any("scanned" in w for w in raw.warnings)
 
 
+def test_scan_with_only_a_page_number_as_text_is_unusable():
+    from PIL import Image
+    from reportlab.lib.utils import ImageReader
+
+    def draw(c):
+        c.drawImage(ImageReader(Image.new("RGB", (300, 420), "white")), 0, 0, 595, 842)
+        c.setFont("Helvetica", 12)
+        c.drawCentredString(297, 40, "- 3 -")
+
+    raw = read_pdf(_reportlab_pdf(draw, pagesize=(595, 842)), LIMITS)
+    assert raw.unusable_pages == (1,)
+    assert any("scanned image" in w for w in raw.warnings)
+
+
 def test_private_use_text_layer_is_unusable():
     shown = b"ABCDEFGHIJKLMNOP"
     raw = read_pdf(_handmade_pdf({c: 0xE000 + c for c in shown}, shown), LIMITS)
@@ -280,7 +294,12 @@ def test_random_bytes_with_a_pdf_header_fail():
 
 
 def test_not_a_pdf_fails():
-    assert _reason(b"just some text") == "not a PDF: the file does not start with %PDF-"
+    assert _reason(b"just some text") == "not a PDF: no %PDF- header at the start of the file"
+
+
+def test_junk_before_the_header_is_accepted(report_pdf):
+    raw = read_pdf(b"\r\n\x00junk" + report_pdf, LIMITS)
+    assert normalize_text(raw.text).split("\n") == canonical_lines(REPORT)
 
 
 def test_user_password_fails_as_encrypted():

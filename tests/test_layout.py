@@ -73,6 +73,19 @@ REPAIR_CASES = [
         "expect": ["项目\t2022年\t2023年", "学法次数\t6\t8", "执法案件，件\t40\t47"],
     },
     {
+        "name": "negative: a long heading without a full stop is not continued",
+        "text": "（二）2023年度党政主要负责人履行推进法治建设第一责任人职责、落实述法制度情况\n\n"
+        "镇党委书记切实履行第一责任人职责，亲自部署重要工作。",
+        "expect": ["（二）2023年度党政主要负责人履行推进法治建设第一责任人职责、落实述法制度情况",
+                   "镇党委书记切实履行第一责任人职责，亲自部署重要工作。"],
+    },
+    {
+        "name": "negative: a joint-issuer title with 、 is not a cut sentence",
+        "text": "标题：中共青溪县双河镇委员会、双河镇人民政府关于2024年法治政府建设情况的报告\n发布日期：2025-01-09",
+        "expect": ["标题：中共青溪县双河镇委员会、双河镇人民政府关于2024年法治政府建设情况的报告",
+                   "发布日期：2025-01-09"],
+    },
+    {
         "name": "decorated page-number lines are dropped from text without page breaks",
         "text": "全年办理行政处罚案件47件。\n— 3 —\n镇综合行政执法队现有持证执法人员21名。",
         "expect": ["全年办理行政处罚案件47件。", "镇综合行政执法队现有持证执法人员21名。"],
@@ -112,8 +125,25 @@ def test_hard_wrapped_text_is_rejoined_at_indents():
 
 
 def test_paragraph_per_line_text_is_not_taken_for_wrapped():
-    text = "\n".join(["县委、县政府：", "全年办理行政处罚案件47件。", "一、主要举措", "制定规范性文件2件，均已备案。"] * 2)
+    text = "\n".join(["县委、县政府：", "全年办理行政处罚案件47件。", "一、主要举措", "制定规范性文件2件，均已备案。"] * 3)
     assert wrap_width(text.split("\n")) is None
+
+
+def test_headings_of_equal_width_do_not_make_a_wrapped_text():
+    lines = [
+        "青溪县梅岭乡2024年法治政府建设工作报告",
+        "2024年，梅岭乡在县委、县政府的坚强领导下，深入学习贯彻习近平法治思想，法治政府建设取得新成效。",
+        "（一）坚持以上率下，筑牢法治建设根基",
+        "乡党委高度重视法治建设工作，坚持党委书记亲自抓，将法治建设纳入年度重点工作统筹推进。",
+        "（二）强化政治引领，把牢法治建设方向",
+        "乡党委将习近平法治思想纳入理论学习中心组学习重点内容，全年开展集中学法6次。",
+        "（三）压实工作责任，夯实法治建设基础",
+        "乡党委按期召开法治政府建设专题会议，研究解决重点问题，推动各项任务落地见效。",
+        "（四）健全调解机制，化解矛盾纠纷隐患",
+        "全乡开展矛盾纠纷排查10轮，调解各类纠纷52件，调解成功率98%。",
+    ]
+    assert wrap_width(lines) is None
+    assert repair_breaks("\n\n".join(lines)).split("\n") == lines
 
 
 def test_pages_lose_running_header_and_page_numbers_and_rejoin():

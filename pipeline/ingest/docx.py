@@ -338,7 +338,8 @@ def read_docx(data: bytes, limits: Limits) -> RawText:
         raise
     except etree.XMLSyntaxError as e:
         raise DocumentError(f"corrupt Word document: XML is not well-formed ({e})") from None
-    except (zipfile.BadZipFile, zlib.error, EOFError, KeyError, OSError, NotImplementedError) as e:
+    except (zipfile.BadZipFile, zlib.error, EOFError, KeyError, OSError, ValueError,
+            RuntimeError, NotImplementedError) as e:
         raise DocumentError(f"corrupt Word document: {type(e).__name__}: {e}") from None
     text = "\n".join(line.rstrip() for line in lines)
     if not text.strip():

@@ -101,10 +101,15 @@ _CHARSET_ALIASES = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "
 
 def decode_html(data: bytes) -> str:
     """Given the bytes of a web page, return its text: BOM, declared charset, else detection."""
-    if data.startswith(codecs.BOM_UTF8):
-        return data[3:].decode("utf-8", errors="strict")
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16")
+    for bom, encoding in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+                          (codecs.BOM_UTF16_BE, "utf-16")):
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError:
+                raise DocumentError(
+                    f"web page starts with a {encoding} byte-order mark but is not {encoding}"
+                ) from None
     m = _CHARSET_RE.search(data[:4096])
     if m:
         declared = (m.group(1) or m.group(2)).decode("ascii").lower()

@@ -131,8 +131,9 @@ def furniture_indexes(pages: Sequence[Sequence[str]]) -> list[set[int]]:
 # Punctuation that ends a sentence or introduces what follows on a new line, optionally
 # followed by closing quotes/brackets.
 _SENTENCE_END_RE = re.compile(r"[。！？!?；;：:…][”’\"'）)》」』]*$")
-# Punctuation inside a sentence: a line holding one is running text, not a title.
-_CLAUSE_RE = re.compile(r"[，,、；;。]")
+# Punctuation inside a sentence: a line holding one is running text, not a title (、 is not:
+# titles join issuers with it, "党工委、办事处关于…的报告").
+_CLAUSE_RE = re.compile(r"[，,；;。]")
 # A date line or a copy-to / attachment line: a block of its own in any layout.
 _BLOCK_START_RE = re.compile(
     r"""^(?:
@@ -146,7 +147,7 @@ _BLOCK_START_RE = re.compile(
 # the layout is unknown: in a laid-out page a sign-off is right-aligned, so it is indented.
 _SIGN_OFF_RE = re.compile(r"^[^，,、；;。：:]{2,24}(?:委员会|人民政府|办事处|办公室|政府|党委)$")
 MIN_CUT_WIDTH = 20  # a line cut by a page end is longer than a title or a sign-off
-MAX_HEADING_WIDTH = 40  # a heading line: a marker and at most this many characters
+MAX_HEADING_WIDTH = 80  # a heading line: a marker, no full stop, at most this many characters
 
 
 def display_width(text: str) -> float:
@@ -178,7 +179,7 @@ def is_sign_off(text: str) -> bool:
 
 
 def is_short_heading(text: str) -> bool:
-    """Given a line, return whether it is a heading on a line of its own (marker, short title)."""
+    """Given a line, return whether it is a heading on a line of its own (marker, no full stop)."""
     text = unicodedata.normalize("NFKC", text.strip())
     if match_marker(text) is None:
         return False
@@ -255,7 +256,8 @@ def lines_to_paragraphs(lines: Iterable[Line]) -> list[str]:
 
 # --- plain text -------------------------------------------------------------------------------
 
-MIN_WRAPPED_LINES = 6  # fewer lines cannot show a wrap width
+MIN_WRAPPED_LINES = 8  # fewer lines cannot show a wrap width
+MAX_WIDER_SHARE = 0.05  # share of lines longer than the wrap width (URLs, unbreakable runs)
 MIN_WRAPPED_SHARE = 0.35  # share of lines at the wrap width in a hard-wrapped text
 WRAP_TOLERANCE = 1.5  # characters short of the wrap width that still count as a full line
 MAX_WRAPPED_SENTENCE_ENDS = 0.5  # share of full lines ending a sentence in a wrapped text
@@ -279,6 +281,8 @@ def wrap_width(lines: Sequence[str]) -> float | None:
     near = [s for s, w in zip(body, widths, strict=True) if width - WRAP_TOLERANCE <= w <= width]
     if len(near) < MIN_WRAPPED_SHARE * len(widths):
         return None
+    if sum(w > width + WRAP_TOLERANCE for w in widths) > MAX_WIDER_SHARE * len(widths):
+        return None  # lines run past the supposed wrap width: paragraphs on one line each
     if sum(ends_sentence(s) for s in near) > MAX_WRAPPED_SENTENCE_ENDS * len(near):
         return None
     return width

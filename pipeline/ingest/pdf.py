@@ -50,6 +50,15 @@ FULL_LINE_SLACK_EM = 1.5  # a line ending this close to the column's right edge 
 INDENT_EM = 1.0  # a line starting this far right of the column's left edge is indented
 CELL_GAP_EM = 1.5  # a gap this wide between two words on a line separates table cells
 EOF_SEARCH_BYTES = 4096  # %%EOF must be within the last bytes of a complete PDF
+UNMAPPED_PROBLEM = "text layer without Unicode mapping (CID / U+FFFD / private-use glyphs)"
+GARBLED_PROBLEM = "text layer is garbled (wrong character mapping)"
+# What PDFium and pdfplumber raise on damaged files (programming errors are not caught).
+LIBRARY_ERRORS = (pdfium.PdfiumError, OSError, ValueError, RuntimeError, LookupError, EOFError)
+HEADER_SEARCH_BYTES = 1024  # readers accept junk before %PDF- within the first kilobyte
+# A page holding an image over this share of its area and fewer visible characters than
+# SCANNED_MAX_CHARS is a scan whose only text is a header or page number added around it.
+SCANNED_IMAGE_SHARE = 0.5
+SCANNED_MAX_CHARS = 50
 
 
 @dataclass(frozen=True)
@@ -83,8 +92,8 @@ class PageText:
 
 def check_complete(data: bytes) -> None:
     """Given the bytes of a PDF, raise DocumentError when it is empty or truncated."""
-    if not data.lstrip()[:5].startswith(b"%PDF-"):
-        raise DocumentError("not a PDF: the file does not start with %PDF-")
+    if b"%PDF-" not in data[:HEADER_SEARCH_BYTES]:
+        raise DocumentError("not a PDF: no %PDF- header at the start of the file")
     if b"%%EOF" not in data[-EOF_SEARCH_BYTES:]:
         raise DocumentError(
             "truncated or corrupt PDF: no %%EOF marker at the end of the file "
@@ -178,6 +187,16 @@ def _has_objects(page: pdfium.PdfPage) -> bool:
     return any(True for _ in page.get_objects(max_depth=1))
 
 
+def image_share(page: pdfium.PdfPage) -> float:
+    """Given a page, return the largest share of its area one image covers."""
+    width, height = page.get_size()
+    best = 0.0
+    for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=3):
+        left, bottom, right, top = obj.get_bounds()
+        best = max(best, (right - left) * (top - bottom) / max(width * height, 1.0))
+    return best
+
+
 def check_text_layer(lines: list[PdfLine]) -> tuple[list[PdfLine], str, int]:
     """Given the lines of a page, return (lines, problem, dropped) after the garbage check.
 
@@ -188,12 +207,12 @@ def check_text_layer(lines: list[PdfLine]) -> tuple[list[PdfLine], str, int]:
     visible = len(re.sub(r"\s", "", text))
     unmapped = _UNMAPPED_RE.findall(text)
     if visible and sum(map(len, unmapped)) > MAX_UNMAPPED_SHARE * visible:
-        return lines, "text layer without Unicode mapping (CID / U+FFFD / private-use glyphs)", 0
+        return lines, UNMAPPED_PROBLEM, 0
     if unmapped:
         lines = [_without_unmapped(line) for line in lines]
         text = _UNMAPPED_RE.sub("", text)
     if not looks_like_text(text):
-        return lines, "text layer is garbled (wrong character mapping)", 0
+        return lines, GARBLED_PROBLEM, 0
     return lines, "", len(unmapped)
 
 
@@ -214,6 +233,9 @@ def read_page(pdf: pdfium.PdfDocument, index: int) -> PageText:
             if _has_images(page):
                 return PageText(problem="no text layer (scanned image)")
             return PageText(drawn=_has_objects(page))
+        visible = sum(len(re.sub(r"\s", "", line.text)) for line in lines)
+        if visible < SCANNED_MAX_CHARS and image_share(page) >= SCANNED_IMAGE_SHARE:
+            return PageText(lines=lines, problem="scanned image (the text layer holds only a few characters)")
         lines, problem, dropped = check_text_layer(lines)
         return PageText(lines=lines, problem=problem, dropped=dropped)
     finally:
@@ -242,7 +264,7 @@ def _pdfplumber_pages(data: bytes, indexes: Sequence[int] | None) -> dict[int, P
 
 def retry_garbled(data: bytes, pages: list[PageText]) -> list[PageText]:
     """Given the pages read by PDFium, return them with garbled pages re-read by pdfplumber."""
-    garbled = [i for i, p in enumerate(pages) if p.lines and not p.usable]
+    garbled = [i for i, p in enumerate(pages) if p.problem in (UNMAPPED_PROBLEM, GARBLED_PROBLEM)]
     if not garbled:
         return pages
     try:
@@ -449,7 +471,7 @@ def read_pdf(data: bytes, limits: Limits, ocr: PageOcr | None = None) -> RawText
         text = pages_to_text(pages)
     except DocumentError:
         raise
-    except Exception as e:  # a library failure on a damaged file: a failed row, not a crash
+    except LIBRARY_ERRORS as e:  # a library failure on a damaged file: a failed row, not a crash
         raise DocumentError(f"truncated or corrupt PDF: {type(e).__name__}: {e}") from None
     unusable = tuple(i + 1 for i, p in enumerate(pages) if not p.usable)
     if not text.strip() and not unusable:
