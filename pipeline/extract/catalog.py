@@ -20,13 +20,14 @@ from pipeline.errors import ConfigError
 SIDES = ("left", "right", "both")
 KINDS = ("count", "rate")
 INCREMENT_POLICIES = ("fallback", "drop")
+TOPIC_SCOPES = ("sentence", "paragraph")
 REQUIRED_CUES = (
     "plan", "plan_headings", "negation", "negation_after", "negation_direct", "negation_distributive", "part",
     "increment", "uncertain", "shared_rate", "total", "not_done",
 )  # fmt: skip
 _METRIC_KEYS = {
     "id", "dimension", "label", "unit", "kind", "measures", "phrasings", "weak_phrasings",
-    "topic", "excludes", "sentence_excludes", "weak_yields", "negatable", "increments", "full",
+    "topic", "topic_scope", "excludes", "sentence_excludes", "weak_yields", "negatable", "increments", "full",
     "audience_of", "priority",
 }  # fmt: skip
 _PRACTICE_KEYS = {"id", "dimension", "label", "phrasings", "requires", "excludes", "all_of",
@@ -58,6 +59,7 @@ class Metric:
     measures: tuple[str, ...]
     phrasings: tuple[Phrasing, ...]
     topic: re.Pattern | None = None  # weak phrasings need it in the sentence
+    topic_scope: str = "sentence"  # or "paragraph": the topic may be in the sentence's line
     excludes: re.Pattern | None = None  # must not appear in the number's clause
     sentence_excludes: re.Pattern | None = None  # must not appear in the number's sentence
     weak_yields: bool = False  # a weak phrasing loses to an earlier strong one in the sentence
@@ -235,7 +237,7 @@ def _metrics(raw: Any, where: _Where, dimensions: dict, cues: dict) -> tuple[Met
             )
         strong = [
             _phrasing(p, w.at(field="phrasings"), cues)
-            for p in _list(entry.get("phrasings"), w.at(field="phrasings"))
+            for p in _list(entry.get("phrasings") or [], w.at(field="phrasings"))
         ]
         weak = [
             _phrasing(p, w.at(field="weak_phrasings"), cues, weak=True)
@@ -250,6 +252,11 @@ def _metrics(raw: Any, where: _Where, dimensions: dict, cues: dict) -> tuple[Met
         if not measures:
             raise w.at(field="measures").fail("a metric needs at least one measure word")
         topic = entry.get("topic")
+        topic_scope = entry.get("topic_scope", "sentence")
+        if topic_scope not in TOPIC_SCOPES:
+            raise w.at(field="topic_scope").fail(
+                f"expected one of {list(TOPIC_SCOPES)}, got {topic_scope!r}"
+            )
         out.append(
             Metric(
                 id=mid,
@@ -260,6 +267,7 @@ def _metrics(raw: Any, where: _Where, dimensions: dict, cues: dict) -> tuple[Met
                 measures=measures,
                 phrasings=tuple(strong + weak),
                 topic=_alternation(topic, w.at(field="topic"), cues) if topic else None,
+                topic_scope=topic_scope,
                 excludes=_optional_alternation(entry.get("excludes"), w.at(field="excludes"), cues),
                 sentence_excludes=_optional_alternation(
                     entry.get("sentence_excludes"), w.at(field="sentence_excludes"), cues

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from pipeline.extract.metrics import Candidate, Hit, Sentence, plan_before
+from pipeline.extract.metrics import Candidate, Hit, Sentence, has_topic, plan_before
 
 _ITEM_SEP_RE = re.compile(r"以及|[、和及与或/]")
 DIRECT_REACH = 1  # chars between 无/零 and the object it negates
@@ -73,7 +73,7 @@ def _negatable(s: Sentence, h: Hit) -> bool:
         return False
     if p.requires is not None and not s.has(p.requires):
         return False
-    return not (p.weak and m.topic is not None and not s.has(m.topic))
+    return not (p.weak and not has_topic(s, m))
 
 
 def _head_key(h: Hit) -> tuple[int, int]:
@@ -102,7 +102,9 @@ def full_rate_candidates(s: Sentence) -> list[Candidate]:
             m = pattern.search(s.text, s.span.start, s.span.end)
             if m is None or plan_before(s, m.start()):
                 continue
-            if metric.topic is not None and not s.has(metric.topic):
+            if not has_topic(s, metric):
+                continue
+            if s.has(metric.excludes) or s.has(metric.sentence_excludes):
                 continue
             out.append(
                 Candidate(

@@ -133,9 +133,16 @@ def _glued(s: Sentence, q: Quantity) -> bool:
     return b.inside_word(q.start) or b.inside_word(q.measure_end)
 
 
-def _aligned(s: Sentence, h: Hit) -> bool:
-    """Given a hit, return True when its last character ends a word (调解 in 调解员 does not)."""
-    return not s.bounds(h.end - 1).inside_word(h.end)
+def has_topic(s: Sentence, m: Metric) -> bool:
+    """Given a metric, return True when its topic (if any) is named in the sentence, or in
+    the sentence's paragraph for metrics whose topic_scope says so."""
+    if m.topic is None or s.has(m.topic):
+        return True
+    if m.topic_scope != "paragraph":
+        return False
+    lo = s.text.rfind("\n", 0, s.span.start) + 1
+    hi = s.text.find("\n", s.span.end)
+    return m.topic.search(s.text, lo, hi if hi >= 0 else len(s.text)) is not None
 
 
 def _between_counts(s: Sentence, start: int, end: int) -> bool:
@@ -162,9 +169,7 @@ def _bind_count(s: Sentence, q: Quantity) -> list[Candidate]:
                 options.append((gap, 1, h))
     options.sort(key=lambda o: (o[0], o[1], -(o[2].end - o[2].start), -_priority(o[2])))
     for i, (dist, _side, h) in enumerate(options):
-        if not _aligned(s, h):
-            continue
-        group = [h] + [o[2] for o in options[i + 1 :] if o[0] == dist and _aligned(s, o[2])]
+        group = [h] + [o[2] for o in options[i + 1 :] if o[0] == dist]
         for g in group:
             if g.metric is None:
                 return []
@@ -197,7 +202,7 @@ def _checks_pass(s: Sentence, q: Quantity, h: Hit) -> bool:
     if s.has(m.sentence_excludes):
         return False
     if p.weak:
-        if m.topic is not None and not s.has(m.topic):
+        if not has_topic(s, m):
             return False
         if m.weak_yields and s.strong_seen.get(m.id, q.start) < q.start:
             return False  # 学法31次, 集中学习13次: the plain 学习 is not law study
@@ -219,12 +224,10 @@ def _audience(s: Sentence, q: Quantity) -> list[Candidate]:
         owners = [m for m in s.catalog.metrics if h.metric.id in m.audience_of]
         if not owners:
             continue
-        if not _aligned(s, h):
-            continue
         owner = owners[0]
         if s.has(owner.excludes, minor.start, minor.end):
             return []
-        if owner.topic is not None and not s.has(owner.topic):
+        if not has_topic(s, owner):
             return []
         return [_candidate(s, q, owner, "audience", h)]
     return []
@@ -239,7 +242,7 @@ def _bind_rate(s: Sentence, q: Quantity) -> list[Candidate]:
         for h in s.hits
         if h.metric is not None and h.metric.is_rate and major.start <= h.start and h.end <= q.start
     ]
-    rates = [h for h in sorted(rates, key=lambda h: (-h.end, h.start)) if _aligned(s, h)]
+    rates = sorted(rates, key=lambda h: (-h.end, h.start))
     if not rates:
         return []
     nearest = rates[0]
@@ -249,7 +252,7 @@ def _bind_rate(s: Sentence, q: Quantity) -> list[Candidate]:
     out, seen = [], set()
     for h in chosen:
         m = h.metric
-        if m.id in seen or (m.topic is not None and not s.has(m.topic)):
+        if m.id in seen or not has_topic(s, m):
             continue
         if s.has(m.excludes, h.start, q.end):
             continue

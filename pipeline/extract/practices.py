@@ -55,8 +55,11 @@ def text_to_practices(
 
 def _mentions(text, sentences, catalog, practice: Practice, in_plans) -> list[Mention]:
     spans: list[tuple[int, int, str]] = []
+    conditions: dict[int, object] = {}
     for phrasing in practice.phrasings:
-        spans += [(m.start(), m.end(), "mention") for m in phrasing.regex.finditer(text)]
+        for m in phrasing.regex.finditer(text):
+            spans.append((m.start(), m.end(), "mention"))
+            conditions[m.start()] = phrasing
     if practice.all_of:
         spans += _all_of_spans(text, practice)
     if practice.list_head is not None:
@@ -66,6 +69,9 @@ def _mentions(text, sentences, catalog, practice: Practice, in_plans) -> list[Me
         sentence = span_at(sentences, start) or Span(0, len(text))
         chunk = text[sentence.start : sentence.end]
         if practice.requires is not None and not practice.requires.search(chunk):
+            continue
+        phrasing = conditions.get(start) if rule == "mention" else None
+        if phrasing is not None and not _phrasing_holds(phrasing, chunk):
             continue
         clause = span_at(sentence_to_clauses(text, sentence), start) or sentence
         if practice.excludes is not None and practice.excludes.search(
@@ -82,6 +88,13 @@ def _mentions(text, sentences, catalog, practice: Practice, in_plans) -> list[Me
             )
         )
     return out
+
+
+def _phrasing_holds(phrasing, chunk: str) -> bool:
+    """Given a phrasing and its sentence, return True when its own conditions hold."""
+    if phrasing.requires is not None and not phrasing.requires.search(chunk):
+        return False
+    return phrasing.excludes is None or not phrasing.excludes.search(chunk)
 
 
 def _status(text, sentence: Span, clause: Span, start: int, end: int, catalog, in_plans) -> str:

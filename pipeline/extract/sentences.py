@@ -11,8 +11,9 @@ from bisect import bisect_right
 from dataclasses import dataclass
 
 _SENTENCE_END_RE = re.compile(r"[。!?;！？；\n]+")
-_MAJOR_END_RE = re.compile(r"[,:，：]+")
-_MINOR_END_RE = re.compile(r"[,:，：、]+")
+# A comma ends a clause unless it separates thousands (12,000).
+_MAJOR_END_RE = re.compile(r"(?<!\d)[,:，：]+|[,:，：]+(?!\d{3}(?!\d))")
+_MINOR_END_RE = re.compile(r"(?<!\d)[,:，：、]+|[,:，：、]+(?!\d{3}(?!\d))")
 _STRIP = " \t\u3000|•·"
 
 
