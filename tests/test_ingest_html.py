@@ -86,6 +86,15 @@ def test_scripts_are_never_kept():
     assert read_html(html.encode()).text.split("\n") == ["全年开展普法宣传活动36场，发放宣传资料1.2万份。", "受教育群众9000余人次。"]
 
 
+def test_metadata_lines_outside_a_table_are_dropped():
+    html = (
+        "<div class='article-content'><p>[ 索引号 ] 11361123/2025-00003 [ 发文字号 ]</p>"
+        "<p>发布机构：青溪县竹山镇人民政府</p><p>文号： 主题词：</p>"
+        "<p>全年开展普法宣传活动36场，发放宣传资料1.2万份。</p></div>"
+    )
+    assert read_html(html.encode()).text == "全年开展普法宣传活动36场，发放宣传资料1.2万份。"
+
+
 def test_title_outside_the_content_is_kept():
     html = (
         "<html><body><h1>关于2023年度法治政府建设情况的报告</h1><div id='zoom'><p>"
