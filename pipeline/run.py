@@ -85,11 +85,9 @@ def _extraction_tools(catalog_path: str | None):
 def _ocr_function(enabled: bool):
     if not enabled:
         return None
-    try:
-        from pipeline.ingest.ocr import ocr_unusable_pages
-    except ImportError:
-        return None
-    return ocr_unusable_pages
+    from pipeline.ingest import ocr
+
+    return ocr.ocr_pdf_page if ocr.available() else None
 
 
 class _Timeout(Exception):

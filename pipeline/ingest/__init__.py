@@ -18,6 +18,8 @@ from pipeline.errors import DocumentError, InputError
 from pipeline.ingest.metadata import extract_metadata
 from pipeline.ingest.model import Document, Metadata, RawText
 from pipeline.ingest.normalize import normalize_text
+from pipeline.ingest.ocr import ENABLE_HINT
+from pipeline.ingest.ocr import available as ocr_available
 from pipeline.ingest.structure import parse_sections, required_items
 from pipeline.ingest.text import read_text
 
@@ -97,7 +99,7 @@ def ingest_entry(entry: Entry, limits: Limits | None = None, ocr=None) -> Docume
     try:
         fmt, notes = sniff_format(data, entry.path.suffix.lower())
         raw = _read_format(fmt, data, entry.path.suffix.lower(), limits, ocr)
-        return _build_document(entry.doc_id, fmt, raw, sha, notes)
+        return _build_document(entry.doc_id, fmt, raw, sha, notes, ocr_used=ocr is not None)
     except DocumentError as e:
         return Document(doc_id=entry.doc_id, format=fmt, status=e.status, reason=e.reason, sha256=sha)
 
@@ -175,10 +177,7 @@ def _read_format(fmt: str, data: bytes, suffix: str, limits: Limits, ocr) -> Raw
     if fmt == "pdf":
         from pipeline.ingest.pdf import read_pdf
 
-        raw = read_pdf(data, limits)
-        if raw.unusable_pages and ocr is not None:
-            raw = ocr(data, raw, limits)
-        return raw
+        return read_pdf(data, limits, ocr=ocr)
     if fmt == "docx":
         from pipeline.ingest.docx import read_docx
 
@@ -194,21 +193,36 @@ def _read_format(fmt: str, data: bytes, suffix: str, limits: Limits, ocr) -> Raw
     raise DocumentError(f"unsupported format {fmt}")
 
 
-def _build_document(doc_id: str, fmt: str, raw: RawText, sha: str, notes: list[str]) -> Document:
+def _ocr_hint(ocr_used: bool) -> str:
+    if ocr_used:
+        return "OCR could not read these pages"
+    if not ocr_available():
+        return ENABLE_HINT
+    return "OCR is available: run without --no-ocr to read these pages"
+
+
+def _build_document(doc_id: str, fmt: str, raw: RawText, sha: str, notes: list[str],
+                    ocr_used: bool = False) -> Document:
     """Given a reader's RawText, return the normalized Document with metadata and sections."""
     text = normalize_text(raw.text)
-    if not text:
+    reasons = list(notes) + list(raw.warnings)
+    if raw.unusable_pages:
+        # The reader's warnings say which pages and why; add what to do about it.
+        hint = _ocr_hint(ocr_used)
+        reason = "; ".join([*reasons, hint])
+        if not text:
+            raise DocumentError(reason, status="needs_ocr")
+        status = "needs_ocr"
+    elif not text:
         raise DocumentError("no text: the file contains only whitespace" if fmt == "txt"
                             else f"no text found in the {fmt} file")
     meta, disagreements = extract_metadata(text, doc_id)
     sections = parse_sections(text)
-    reasons = list(notes) + list(raw.warnings) + disagreements
-    status = "warning" if reasons else "ok"
-    if raw.unusable_pages:
-        pages = ", ".join(str(p) for p in raw.unusable_pages)
-        status = "needs_ocr"
-        reasons.insert(0, f"pages without a usable text layer: {pages}; "
-                          "install the OCR extra (pip install '.[ocr]') and run with --ocr")
+    reasons += disagreements
+    if not raw.unusable_pages:
+        status = "warning" if reasons else "ok"
+    else:
+        reasons.append(hint)
     return Document(
         doc_id=doc_id, format=fmt, status=status, reason="; ".join(reasons), text=text,
         meta=meta, sections=sections, items=required_items(text, sections),
