@@ -118,16 +118,20 @@ def load_gold(path: str | os.PathLike) -> list[dict]:
 def evaluate(
     gold_path: str | os.PathLike,
     raw_dir: str | os.PathLike,
-    catalog: Catalog | None = None,
+    catalog: Catalog | str | os.PathLike | None = None,
     tok=None,
 ) -> Report:
-    """Given a gold file and the folder its files are relative to, return the Report."""
+    """Given a gold file and the folder its files are relative to, return the Report.
+
+    ``catalog`` is a loaded Catalog, a catalog path, or None for the shipped one.
+    """
     raw = Path(raw_dir)
     if not raw.is_dir():
         raise InputError(
             f"input folder not found: {raw}", hint="give the folder the gold files are in"
         )
-    catalog = catalog or load_catalog()
+    if not isinstance(catalog, Catalog):
+        catalog = load_catalog(catalog)
     tok = tok or make_tokenizer()
     report = Report(str(gold_path), str(raw))
     for m in catalog.metrics:

@@ -13,6 +13,7 @@ the span of the number, its sentence and the rule that produced it:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import jieba
@@ -26,6 +27,11 @@ RIGHT_REACH = 16  # chars between a number's measure word and an object written 
 # After 等 ("A、B等6个窗口") the number counts the object written after it: objects before it
 # count as this much farther away.
 AUDIENCE_MEASURES = ("人", "人次", "名")
+# A clause opening with "all of them" continues the object of a number ending the clause before.
+_ALL_OF_THEM_RE = re.compile(r"[,:]\s?(?:均|全部|都|均已|全部已)")
+_QUOTE_RE = re.compile(
+    r"“[^“”\n]{1,30}”|‘[^‘’\n]{1,30}’|「[^「」\n]{1,30}」|\"[^\"\n]{1,30}\"|《[^《》\n]{1,40}》"
+)
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,7 @@ class Sentence:
     _majors: list[Span] | None = None
     _minors: list[Span] | None = None
     _bounds: dict[tuple[int, int], WordBounds] = field(default_factory=dict)
+    _quotes: list[tuple[int, int]] | None = None
     strong_seen: dict[str, int] = field(default_factory=dict)  # metric -> first strong number
 
     @property
@@ -76,6 +83,19 @@ class Sentence:
             found = self.catalog.phrase_index.find(self.text, self.span.start, self.span.end)
             self._hits = [Hit(s, e, p, m) for s, e, p, m in found]
         return self._hits
+
+    def quoted(self, start: int, end: int) -> tuple[int, int]:
+        """Given a span, return the span of the quotation holding it (marks included), or
+        the span itself: a quoted name (“法律进社区”) is one modifier, whatever is inside."""
+        if self._quotes is None:
+            self._quotes = [
+                (m.start(), m.end())
+                for m in _QUOTE_RE.finditer(self.text, self.span.start, self.span.end)
+            ]
+        for lo, hi in self._quotes:
+            if lo < start and end < hi:
+                return lo, hi
+        return start, end
 
     def major(self, offset: int) -> Span:
         if self._majors is None:
@@ -154,17 +174,21 @@ def _bind_count(s: Sentence, q: Quantity) -> list[Candidate]:
     major = s.major(q.start)
     ends_clause = not s.text[q.measure_end : major.end].strip("以上左右余多")
     after_list = s.text[max(major.start, q.start - 2) : q.start].endswith(("等", "等共"))
+    reach_end = major.end
+    if ends_clause and _ALL_OF_THEM_RE.match(s.text, major.end, s.span.end):
+        reach_end = s.major(major.end + 2).end  # 决策3项,均经合法性审查: the next clause says what
     options = []
     for h in s.hits:
         if h.metric is not None and (h.metric.is_rate or q.measure not in h.metric.measures):
             continue
         side = h.phrasing.side
+        lo, hi = s.quoted(h.start, h.end)
         if h.end <= q.start and side != "right":
             if h.start < major.start and (not ends_clause or _between_counts(s, h.end, q.start)):
                 continue  # an object of an earlier clause, only for a number ending its clause
-            options.append((q.start - h.end + (RIGHT_REACH if after_list else 0), 0, h))
-        elif h.start >= q.measure_end and side != "left" and h.end <= major.end:
-            gap = h.start - q.measure_end
+            options.append((q.start - hi + (RIGHT_REACH if after_list else 0), 0, h))
+        elif h.start >= q.measure_end and side != "left" and h.end <= reach_end:
+            gap = lo - q.measure_end
             if gap <= RIGHT_REACH and not _between_counts(s, q.measure_end, h.start):
                 options.append((gap, 1, h))
     options.sort(key=lambda o: (o[0], o[1], -(o[2].end - o[2].start), -_priority(o[2])))
