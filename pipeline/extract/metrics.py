@@ -59,6 +59,7 @@ class Candidate:
     part: bool = False  # after 其中: a part of a total given before
     increment: bool = False  # after 新增: newly added, not the stock
     total: bool = False  # after 全年 / 累计 / 共: a whole-year figure
+    local_topic: bool = True  # the metric's topic is named in the number's own clause
 
 
 @dataclass
@@ -300,6 +301,7 @@ def _candidate(s: Sentence, q: Quantity, m: Metric, rule: str, h: Hit) -> Candid
         rule=rule,
         rank=h.phrasing.rank,
         part=s.has(s.cue("part"), s.span.start, q.start),
+        local_topic=m.topic is None or s.has(m.topic, minor.start, max(minor.end, h.end)),
         increment=s.cue("increment").search(before_minor) is not None,
         total=s.has(s.cue("total"), major.start, q.start),
     )

@@ -1,7 +1,8 @@
 """One value per document and metric, from the candidates the matcher found.
 
 The rules, in order, for the candidates of one metric:
-1. parts (after 其中) go when a figure that is not a part is there;
+1. parts (after 其中) go when a figure that is not a part is there, except that a general total
+   whose parts name the metric's topic (中心组学习11次, 其中专题学习法律法规4次) gives way to them;
 2. increments (新增 …) go when a stock figure is there, always for metrics that say ``drop``;
 3. a negation (0) goes when a number is there; a higher-ranked phrasing loses to a lower one;
 4. rates take the first value written;
@@ -12,7 +13,7 @@ The rules, in order, for the candidates of one metric:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pipeline.extract.catalog import Catalog, Metric
 from pipeline.extract.metrics import Candidate
@@ -46,6 +47,7 @@ def candidates_to_values(candidates: list[Candidate], catalog: Catalog) -> list[
 
 
 def _resolve_metric(metric: Metric, cands: list[Candidate]) -> Resolved | None:
+    cands = _drop_general_totals(cands)
     cands = _prefer(cands, lambda c: not c.part)
     if metric.increments == "drop":
         cands = [c for c in cands if not c.increment]
@@ -63,6 +65,24 @@ def _resolve_metric(metric: Metric, cands: list[Candidate]) -> Resolved | None:
     groups = _by_sentence(cands)
     sentence_values = [_sentence_value(g) for g in groups]
     return _across_sentences(metric, sentence_values)
+
+
+def _drop_general_totals(cands: list[Candidate]) -> list[Candidate]:
+    """Given candidates, drop a total whose parts name the topic it lacks: in 中心组学习11次,
+    其中专题学习法律法规4次 only the 4 are law study, so the 11 go and the part stays."""
+    out = []
+    for c in cands:
+        specific_parts = [
+            p
+            for p in cands
+            if p.part and p.local_topic and p.sentence == c.sentence and p.start > c.start
+        ]
+        if not c.part and not c.local_topic and specific_parts:
+            continue
+        out.append(c)
+    if len(out) < len(cands):
+        return [replace(c, part=False) if c.part and c.local_topic else c for c in out]
+    return cands
 
 
 def _prefer(cands: list[Candidate], good) -> list[Candidate]:
