@@ -112,8 +112,8 @@ TABLES.update({
         "keywords:str evidence:str section:str"
     ),
     "foreign_names": _cols(
-        "county:str year:int township:str doc_id:str! name:str! name_kind:str evidence:str "
-        "start:int section:str"
+        "county:str year:int township:str doc_id:str! place:str! name:str! name_kind:str "
+        "evidence:str start:int section:str"
     ),
 })
 

@@ -20,16 +20,19 @@ from pipeline.analyze.compare import (
     metrics_to_comparison,
 )
 from pipeline.analyze.flags import FlagInputs, all_flags
-from pipeline.analyze.keywords import problem_themes, sentences_to_keywords
-from pipeline.analyze.passages import SectionIndex, county_sentences, make_tokenizer
+from pipeline.analyze.keywords import keyword_rows, problem_themes
+from pipeline.analyze.passages import SectionIndex, corpus_sentences, make_tokenizer
 from pipeline.analyze.scores import dimension_scores
 from pipeline.analyze.settings import AnalysisSettings, load_settings
 from pipeline.analyze.similarity import (
+    compared_pairs,
+    doc_vectors,
     foreign_names,
-    sentences_to_reuse_pairs,
-    sentences_to_similarity,
+    reuse_rows,
+    similarity_rows,
     with_shared_paragraphs,
 )
+from pipeline.analyze.vectors import sentences_to_counts
 
 __all__ = ["ANALYSIS_TABLES", "AnalysisSettings", "analyze", "load_settings"]
 
@@ -102,22 +105,24 @@ def _text_tables(
     townships: pd.DataFrame | None,
 ) -> dict:
     """Given the comparable reports and their texts, return similarity, reuse_pairs, keywords,
-    problem_themes and foreign_names, computed one county at a time."""
+    problem_themes and foreign_names, computed over batches of whole counties."""
     parts: dict[str, list[pd.DataFrame]] = {
         k: [] for k in ("similarity", "reuse_pairs", "keywords", "problem_themes")
     }
-    tokenizer = tokenizer if tokenizer is not None else (make_tokenizer() if len(docs) else None)
-    for _county, county_docs in docs.groupby("county", sort=True):
-        sentences = county_sentences(county_docs, texts, tokenizer, settings.similarity)
-        similarity = sentences_to_similarity(county_docs, sentences)
-        reuse = sentences_to_reuse_pairs(
-            county_docs, sentences, texts, sections, settings.similarity
-        )
-        parts["similarity"].append(with_shared_paragraphs(similarity, reuse))
+    if len(docs) and tokenizer is None:
+        tokenizer = make_tokenizer()
+    size = int(settings.similarity.get("batch_reports", 2000))
+    for batch in county_batches(docs, size):
+        sentences = corpus_sentences(batch, texts, tokenizer, settings.similarity)
+        counts, terms = sentences_to_counts(list(sentences["words"]))
+        vectors = doc_vectors(batch, sentences, counts)
+        pairs = compared_pairs(batch)
+        reuse = reuse_rows(pairs, sentences, counts, texts, sections, settings.similarity)
+        parts["similarity"].append(with_shared_paragraphs(similarity_rows(pairs, vectors), reuse))
         parts["reuse_pairs"].append(reuse)
-        parts["keywords"].append(sentences_to_keywords(county_docs, sentences, settings))
+        parts["keywords"].append(keyword_rows(batch, vectors, terms, settings))
         parts["problem_themes"].append(
-            problem_themes(county_docs, sentences, texts, sections, settings, tokenizer)
+            problem_themes(sentences, texts, sections, settings, tokenizer)
         )
     out = {name: _concat(frames, name) for name, frames in parts.items()}
     places = docs[["county", "township"]]
@@ -127,6 +132,20 @@ def _text_tables(
     names = foreign_names(docs, texts, places, sections, ignore)
     out["foreign_names"] = docs.merge(names, on="doc_id")[contracts.columns("foreign_names")]
     return out
+
+
+def county_batches(docs: pd.DataFrame, size: int):
+    """Given the comparable reports, yield frames of whole counties of about ``size`` reports."""
+    batch: list[pd.DataFrame] = []
+    count = 0
+    for _county, group in docs.groupby("county", sort=True):
+        if batch and count + len(group) > size:
+            yield pd.concat(batch, ignore_index=True)
+            batch, count = [], 0
+        batch.append(group)
+        count += len(group)
+    if batch:
+        yield pd.concat(batch, ignore_index=True)
 
 
 def _concat(frames: list[pd.DataFrame], name: str) -> pd.DataFrame:

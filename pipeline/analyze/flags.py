@@ -9,6 +9,7 @@ copied_from_last_year, foreign_name.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -39,6 +40,14 @@ FLAG_COLUMNS = [
 
 
 @dataclass(frozen=True)
+class _Doc:
+    doc_id: str
+    county: str
+    year: int
+    township: str
+
+
+@dataclass(frozen=True)
 class FlagInputs:
     """The tables the rules read. All are for comparable reports only."""
 
@@ -53,6 +62,31 @@ class FlagInputs:
     foreign_names: pd.DataFrame
     texts: dict[str, str]
     sections: SectionIndex
+
+    @functools.cached_property
+    def doc(self) -> dict[str, _Doc]:
+        """Every comparable report by doc_id: county, year, township."""
+        return {
+            d: _Doc(d, c, int(y), t)
+            for d, c, y, t in zip(
+                self.docs["doc_id"],
+                self.docs["county"],
+                self.docs["year"],
+                self.docs["township"],
+                strict=True,
+            )
+        }
+
+    @functools.cached_property
+    def best_shared(self) -> dict[tuple[str, str], tuple[str, str]]:
+        """The closest shared paragraph of every reuse pair, as (own text, own section), keyed
+        by (own report, other report) in both directions."""
+        best: dict[tuple[str, str], tuple[str, str]] = {}
+        reuse = self.reuse_pairs.sort_values("cosine", ascending=False, kind="stable")
+        for r in reuse.itertuples(index=False):
+            best.setdefault((r.doc_a, r.doc_b), (r.text_a, r.section_a))
+            best.setdefault((r.doc_b, r.doc_a), (r.text_b, r.section_b))
+        return best
 
 
 def all_flags(inputs: FlagInputs, settings: AnalysisSettings) -> pd.DataFrame:
@@ -152,6 +186,20 @@ def _first_sentence(
     return text[start:end], inputs.sections.path_at(doc_id, start)
 
 
+def _not_strong(
+    frame: pd.DataFrame, inputs: FlagInputs, settings: AnalysisSettings
+) -> pd.DataFrame:
+    """Given rows with doc_id and dimension, return those whose dimension is not one of the
+    report's strong dimensions (score percentile at or above strong_dimension_percentile)."""
+    limit = settings.flags.get("strong_dimension_percentile")
+    if limit is None or frame.empty:
+        return frame
+    scores = inputs.scores
+    strong = scores.loc[scores["percentile"] >= float(limit), ["doc_id", "dimension"]]
+    keys = pd.MultiIndex.from_frame(frame[["doc_id", "dimension"]])
+    return frame[~keys.isin(pd.MultiIndex.from_frame(strong))]
+
+
 # ---------------------------------------------------------------- the rules
 
 
@@ -173,11 +221,9 @@ def no_quantitative_evidence(inputs: FlagInputs, settings: AnalysisSettings) -> 
     share = float(cfg.get("min_peer_share", 0.5))
     hit = has[~has["reported"] & (has["peers"] > 0) & (has["peers_with"] >= share * has["peers"])]
     hit = hit[hit["dimension"].isin(settings.dimensions)]
-    docs = inputs.docs.set_index("doc_id")
     out = []
     for row in hit.itertuples(index=False):
-        doc = docs.loc[row.doc_id]
-        doc = _doc_tuple(row.doc_id, doc)
+        doc = inputs.doc[row.doc_id]
         label = settings.dimension_label(row.dimension)
         evidence, section = _first_sentence(
             inputs, row.doc_id, _keyword_regex(settings.dimension_keywords.get(row.dimension, ()))
@@ -221,20 +267,21 @@ def bottom_quartile(inputs: FlagInputs, settings: AnalysisSettings) -> list[dict
     scale = c["median"].abs().where(c["median"] != 0)
     gap_pct = (gap / scale * 100).where(scale.notna(), (gap > 0) * 1e9)
     hit = c[worse_than_quartile & (gap > 0) & (gap_pct >= float(cfg.get("min_gap_pct", 0)))]
+    hit = _not_strong(hit, inputs, settings)
     out = []
     for row in hit.itertuples(index=False):
         label = settings.metric_label(row.metric)
         where = "上四分位数" if row.direction == "lower" else "下四分位数"
         edge = row.q3 if row.direction == "lower" else row.q1
         message = (
-            f"“{label}”为{_described(row.basis_value, row.unit, row.basis)}，"
-            f"差于全县{where}{_described(edge, row.unit, row.basis)}和中位数"
-            f"{_described(row.median, row.unit, row.basis)}，"
+            f"“{label}”为{_described(row.basis_value, row.unit, row.basis)}，处于全县后四分之一"
+            f"（{where}{_described(edge, row.unit, row.basis)}，中位数"
+            f"{_described(row.median, row.unit, row.basis)}），"
             f"在报告该指标的{int(row.n_reported)}个乡镇中排第{int(row.rank)}位。"
         )
         out.append(
             _flag(
-                _doc_tuple(row.doc_id, row),
+                inputs.doc[row.doc_id],
                 row.dimension,
                 cfg["severity"],
                 "bottom_quartile",
@@ -320,8 +367,8 @@ def year_over_year_drop(inputs: FlagInputs, settings: AnalysisSettings) -> list[
     fall_pct = (-c["change_pct"]).where(c["direction"] == "higher", c["change_pct"])
     big = fall_pct >= float(cfg.get("min_drop_pct", 30))
     enough = c["prev_value"].abs() >= float(cfg.get("min_previous", 5))
-    hit = c[big & enough].assign(fall=fall_pct[big & enough])
-    high = float(cfg.get("severity_high_pct", 100))
+    hit = _not_strong(c[big & enough].assign(fall=fall_pct[big & enough]), inputs, settings)
+    high = float(cfg.get("high_min_drop_pct", 100))
     out = []
     for row in hit.itertuples(index=False):
         label = settings.metric_label(row.metric)
@@ -334,7 +381,7 @@ def year_over_year_drop(inputs: FlagInputs, settings: AnalysisSettings) -> list[
         severity = "high" if row.fall >= high else cfg["severity"]
         out.append(
             _flag(
-                _doc_tuple(row.doc_id, row),
+                inputs.doc[row.doc_id],
                 row.dimension,
                 severity,
                 "year_over_year_drop",
@@ -361,6 +408,7 @@ def no_longer_reported(inputs: FlagInputs, settings: AnalysisSettings) -> list[d
         & c["prev_reported"].fillna(False).astype(bool)
         & (c["direction"] != "neutral")
     ]
+    hit = _not_strong(hit, inputs, settings)
     out = []
     for row in hit.itertuples(index=False):
         label = settings.metric_label(row.metric)
@@ -368,7 +416,7 @@ def no_longer_reported(inputs: FlagInputs, settings: AnalysisSettings) -> list[d
         message = f"“{label}”上年报告为{_num(row.prev_value)}{unit}，今年报告未再提及。"
         out.append(
             _flag(
-                _doc_tuple(row.doc_id, row),
+                inputs.doc[row.doc_id],
                 row.dimension,
                 cfg["severity"],
                 "no_longer_reported",
@@ -384,20 +432,18 @@ def no_longer_reported(inputs: FlagInputs, settings: AnalysisSettings) -> list[d
 def required_item_missing(inputs: FlagInputs, settings: AnalysisSettings) -> list[dict]:
     """A part the annual report must contain (督察工作规定) is missing."""
     items = (settings.flags.get("required_item_missing") or {}).get("items") or {}
-    documents = inputs.documents.set_index("doc_id")
+    documents = inputs.documents[inputs.documents["doc_id"].isin(inputs.doc)]
     out = []
-    for doc in inputs.docs.itertuples(index=False):
-        for item, spec in items.items():
-            if not spec or not spec.get("severity") or item not in documents.columns:
-                continue
-            value = documents.at[doc.doc_id, item]
-            if value is pd.NA or value is None or bool(value):
-                continue
-            label = spec.get("label", item)
-            message = f"报告缺少“{label}”部分，不符合法治政府建设年度报告的规定内容。"
+    for item, spec in items.items():
+        if not spec or not spec.get("severity") or item not in documents.columns:
+            continue
+        missing = documents.loc[documents[item].eq(False).fillna(False).astype(bool), "doc_id"]
+        label = spec.get("label", item)
+        message = f"报告缺少“{label}”部分，不符合法治政府建设年度报告的规定内容。"
+        for doc_id in sorted(missing):
             out.append(
                 _flag(
-                    doc,
+                    inputs.doc[doc_id],
                     spec.get("dimension", OVERALL),
                     spec["severity"],
                     "required_item_missing",
@@ -424,6 +470,7 @@ def self_named_problem(inputs: FlagInputs, settings: AnalysisSettings) -> list[d
     merged = themes.merge(scores, on=["doc_id", "dimension"], how="left")
     limit = float(cfg.get("max_score_percentile", 50))
     hit = merged[merged["percentile"].isna() | (merged["percentile"] <= limit)]
+    hit = _not_strong(hit, inputs, settings)
     out = []
     for row in hit.itertuples(index=False):
         message = (
@@ -445,28 +492,45 @@ def self_named_problem(inputs: FlagInputs, settings: AnalysisSettings) -> list[d
 
 
 def copied_text(inputs: FlagInputs, settings: AnalysisSettings) -> list[dict]:
-    """The report is largely the same text as another township's report of the same year."""
+    """The report is largely the same text as another township's report of the same year.
+
+    When one report of the pair names the other's township (a leftover name), it is the copy and
+    the other is likely the original: the original gets `original_severity` and says so.
+    """
     cfg = settings.flags.get("copied_text") or {}
     sim = inputs.similarity
-    medium = float(cfg.get("severity_medium", 0.7))
-    high = float(cfg.get("severity_high", 0.85))
+    medium = float(cfg.get("medium_min_cosine", 0.7))
+    high = float(cfg.get("high_min_cosine", 0.85))
+    original_severity = cfg.get("original_severity")
     pairs = sim[(sim["kind"] == "same_year") & (sim["cosine"] >= medium)]
-    docs = inputs.docs.set_index("doc_id")
+    names = inputs.foreign_names
+    named = set(zip(names["doc_id"], names["place"], strict=True)) if len(names) else set()
     out = []
     for pair in pairs.itertuples(index=False):
+        severity = "high" if pair.cosine >= high else "medium"
         for own, other in ((pair.doc_a, pair.doc_b), (pair.doc_b, pair.doc_a)):
-            other_town = docs.at[other, "township"]
-            evidence, section = _shared_paragraph(inputs.reuse_pairs, own, other)
-            message = (
+            own_town, other_town = inputs.doc[own].township, inputs.doc[other].township
+            evidence, section = inputs.best_shared.get((own, other), ("", ""))
+            alike = (
                 f"报告与{other_town}{int(pair.year_a)}年报告高度雷同（去除通用套话后相似度"
-                f"{pair.cosine:.2f}，{int(pair.shared_paragraphs)}个段落几乎相同），疑似相互照抄。"
+                f"{pair.cosine:.2f}，{int(pair.shared_paragraphs)}个段落几乎相同）"
             )
-            severity = "high" if pair.cosine >= high else "medium"
+            if (other, own_town) in named and (own, other_town) not in named:
+                if not original_severity:
+                    continue
+                message = f"{alike}，且对方报告中出现本乡镇名称，本报告可能是被照抄的原稿。"
+                level = original_severity
+            elif (own, other_town) in named:
+                message = f"{alike}，且本报告中出现{other_town}的名称，疑似照抄{other_town}的报告。"
+                level = severity
+            else:
+                message = f"{alike}，疑似相互照抄。"
+                level = severity
             out.append(
                 _flag(
-                    _doc_tuple(own, docs.loc[own]),
+                    inputs.doc[own],
                     OVERALL,
-                    severity,
+                    level,
                     "copied_text",
                     message,
                     evidence,
@@ -487,17 +551,16 @@ def copied_from_last_year(inputs: FlagInputs, settings: AnalysisSettings) -> lis
     pairs = sim[
         (sim["kind"] == "consecutive_years") & (sim["cosine"] >= float(cfg.get("min_cosine", 0.9)))
     ]
-    docs = inputs.docs.set_index("doc_id")
     out = []
     for pair in pairs.itertuples(index=False):
-        evidence, section = _shared_paragraph(inputs.reuse_pairs, pair.doc_b, pair.doc_a)
+        evidence, section = inputs.best_shared.get((pair.doc_b, pair.doc_a), ("", ""))
         message = (
             f"报告与本乡镇{int(pair.year_a)}年报告高度雷同（相似度{pair.cosine:.2f}，"
             f"{int(pair.shared_paragraphs)}个段落几乎相同），疑似照搬上年报告、只改了数字。"
         )
         out.append(
             _flag(
-                _doc_tuple(pair.doc_b, docs.loc[pair.doc_b]),
+                inputs.doc[pair.doc_b],
                 OVERALL,
                 cfg["severity"],
                 "copied_from_last_year",
@@ -517,19 +580,21 @@ def foreign_name(inputs: FlagInputs, settings: AnalysisSettings) -> list[dict]:
     names = inputs.foreign_names
     if not cfg.get("severity") or names.empty:
         return []
-    docs = inputs.docs.set_index("doc_id")
     out = []
-    for (doc_id, name), group in names.groupby(["doc_id", "name"], sort=True):
-        if doc_id not in docs.index:
+    for (doc_id, place), group in names.groupby(["doc_id", "place"], sort=True):
+        if doc_id not in inputs.doc:
             continue
         first = group.sort_values("start").iloc[0]
         what = "乡镇" if first["name_kind"] == "township" else "县"
+        written = "、".join(
+            f"“{n}”" for n in sorted(set(group["name"]), key=lambda n: (-len(n), n))
+        )
         message = (
-            f"报告中{len(group)}处出现其他{what}“{name}”的名称，疑似照抄其他{what}报告后未改名。"
+            f"报告中{len(group)}处出现其他{what}的名称{written}，疑似照抄{place}的报告后未改名。"
         )
         out.append(
             _flag(
-                _doc_tuple(doc_id, docs.loc[doc_id]),
+                inputs.doc[doc_id],
                 OVERALL,
                 cfg["severity"],
                 "foreign_name",
@@ -540,32 +605,3 @@ def foreign_name(inputs: FlagInputs, settings: AnalysisSettings) -> list[dict]:
             )
         )
     return out
-
-
-def _shared_paragraph(reuse: pd.DataFrame, own: str, other: str) -> tuple[str, str]:
-    """Given the reuse pairs and two reports, return (own paragraph, its section) of their
-    closest shared paragraph."""
-    if reuse.empty:
-        return "", ""
-    a = reuse[(reuse["doc_a"] == own) & (reuse["doc_b"] == other)]
-    if len(a):
-        best = a.sort_values("cosine", ascending=False).iloc[0]
-        return best["text_a"], best["section_a"]
-    b = reuse[(reuse["doc_b"] == own) & (reuse["doc_a"] == other)]
-    if len(b):
-        best = b.sort_values("cosine", ascending=False).iloc[0]
-        return best["text_b"], best["section_b"]
-    return "", ""
-
-
-@dataclass(frozen=True)
-class _Doc:
-    doc_id: str
-    county: str
-    year: int
-    township: str
-
-
-def _doc_tuple(doc_id: str, row) -> _Doc:
-    get = row.get if hasattr(row, "get") else lambda k: getattr(row, k)
-    return _Doc(doc_id, get("county"), int(get("year")), get("township"))

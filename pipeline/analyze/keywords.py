@@ -1,22 +1,23 @@
 """Keywords: each report's distinctive terms against its county, and the themes of its problems part.
 
-Distinctive terms are the highest TF-IDF words of a report among all reports of its county (any
-year), after boilerplate sentences are removed; numbers, numerals with a measure word, short
-words and stopwords are never terms. Themes map the jieba words of the problems part
-(存在的问题 / 不足) to dimensions through the keyword lists of analysis.yaml.
+Distinctive terms are the words with the highest TF-IDF weight in a report, the idf taken among
+the reports of its county (any year), boilerplate sentences left out; numbers, numerals with a
+measure word, short words, stopwords and the masked own names are never terms. Themes map the
+jieba words of the problems part (存在的问题 / 不足) to dimensions through the keyword lists of
+analysis.yaml: a keyword matches where its own jieba words occur in a row in a sentence.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from pipeline.analyze.passages import OWN_COUNTY, OWN_TOWNSHIP, SectionIndex, words_of
 from pipeline.analyze.settings import AnalysisSettings
+from pipeline.analyze.similarity import DocVectors
+from pipeline.analyze.vectors import grouped_tfidf
 
 KEYWORD_COLUMNS = ["county", "year", "township", "doc_id", "rank", "term", "weight"]
 THEME_COLUMNS = [
@@ -38,130 +39,142 @@ _NUMERAL_RE = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class KeywordTerms:
-    """The TF-IDF analyzer of keywords: given space-joined words, return the candidate terms."""
-
-    stopwords: frozenset[str]
-    min_chars: int = 2
-
-    def __call__(self, words: str) -> list[str]:
-        return [
-            w
-            for w in words.split()
-            if len(w) >= self.min_chars and w not in self.stopwords and not _NUMERAL_RE.match(w)
-        ]
-
-
-def sentences_to_keywords(
-    docs: pd.DataFrame, sentences: pd.DataFrame, settings: AnalysisSettings
-) -> pd.DataFrame:
-    """Given one county's reports and sentence rows, return the top distinctive terms per report."""
+def keyword_columns(terms: np.ndarray, settings: AnalysisSettings) -> np.ndarray:
+    """Given the feature names, return the indices of those that can be keywords: single words
+    of at least min_chars, no numeral, no stopword, not a masked own name."""
     options = settings.keywords
-    stop = frozenset(str(w) for w in options.get("stopwords", [])) | {OWN_TOWNSHIP, OWN_COUNTY}
-    analyzer = KeywordTerms(stop, int(options.get("min_chars", 2)))
-    order = sorted(docs["doc_id"])
-    kept = sentences[~sentences["boilerplate"]]
-    joined = kept.groupby("doc_id")["words"].agg(" ".join).reindex(order, fill_value="")
-    if not any(analyzer(w) for w in joined):
+    stop = {str(w) for w in options.get("stopwords", [])} | {OWN_TOWNSHIP, OWN_COUNTY}
+    min_chars = int(options.get("min_chars", 2))
+    return np.array(
+        [
+            i
+            for i, t in enumerate(terms)
+            if "_" not in t and len(t) >= min_chars and t not in stop and not _NUMERAL_RE.match(t)
+        ],
+        dtype=np.int64,
+    )
+
+
+def keyword_rows(
+    docs: pd.DataFrame, vectors: DocVectors, terms: np.ndarray, settings: AnalysisSettings
+) -> pd.DataFrame:
+    """Given a batch's reports, their rows and the feature names, return the top distinctive
+    terms of each report (rank 1 = most distinctive; ties broken by the term)."""
+    columns = keyword_columns(terms, settings)
+    if len(columns) == 0:
         return pd.DataFrame(columns=KEYWORD_COLUMNS)
-    vectorizer = TfidfVectorizer(analyzer=analyzer, sublinear_tf=True)
-    matrix = vectorizer.fit_transform(list(joined)).tocsr()
-    terms = vectorizer.get_feature_names_out()
-    per = int(options.get("per_report", 10))
+    share = settings.keywords.get("max_doc_share")
+    weights = grouped_tfidf(
+        vectors.discounted[:, columns],
+        vectors.county_code,
+        None if share is None else float(share),
+    )
+    names = terms[columns]
+    per = int(settings.keywords.get("per_report", 10))
     info = docs.set_index("doc_id")
     rows = []
-    for i, doc_id in enumerate(order):
-        row = matrix.getrow(i)
-        if row.nnz == 0:
+    for r, doc_id in enumerate(vectors.doc_ids):
+        start, end = weights.indptr[r], weights.indptr[r + 1]
+        if start == end:
             continue
-        # Highest weight first; ties broken by the term, so runs are reproducible.
-        pairs = sorted(
-            zip(row.data, terms[row.indices], strict=True),
-            key=lambda p: (-round(float(p[0]), 9), p[1]),
+        data = np.round(weights.data[start:end], 9)
+        words = names[weights.indices[start:end]]
+        order = np.lexsort((words, -data))[:per]
+        county, year, township = (
+            info.at[doc_id, "county"],
+            int(info.at[doc_id, "year"]),
+            info.at[doc_id, "township"],
         )
-        for rank, (weight, term) in enumerate(pairs[:per], start=1):
+        for rank, k in enumerate(order, start=1):
             rows.append(
-                (
-                    info.at[doc_id, "county"],
-                    int(info.at[doc_id, "year"]),
-                    info.at[doc_id, "township"],
-                    doc_id,
-                    rank,
-                    term,
-                    round(float(weight), 6),
-                )
+                (county, year, township, doc_id, rank, str(words[k]), round(float(data[k]), 6))
             )
     return pd.DataFrame(rows, columns=KEYWORD_COLUMNS)
 
 
-def keyword_sequences(settings: AnalysisSettings, tokenizer) -> dict[str, list[tuple[str, ...]]]:
-    """Given the settings and a tokenizer, return each dimension's keywords as word sequences."""
-    return {
-        dim: [tuple(words_of(k, tokenizer)) for k in keywords if words_of(k, tokenizer)]
-        for dim, keywords in settings.dimension_keywords.items()
-    }
+# ---------------------------------------------------------------- problems part
 
 
-def words_to_dimensions(
-    words: list[str], sequences: dict[str, list[tuple[str, ...]]]
-) -> dict[str, list[str]]:
-    """Given a sentence's words and the keyword sequences, return {dimension: matched keywords}."""
+def keyword_sequences(
+    settings: AnalysisSettings, tokenizer
+) -> dict[str, dict[str, list[tuple[str, ...]]]]:
+    """Given the settings and a tokenizer, return {first word: {dimension: [word sequences]}} of
+    the dimension keywords."""
+    index: dict[str, dict[str, list[tuple[str, ...]]]] = {}
+    for dim, keywords in settings.dimension_keywords.items():
+        for keyword in keywords:
+            seq = tuple(words_of(keyword, tokenizer))
+            if seq:
+                index.setdefault(seq[0], {}).setdefault(dim, []).append(seq)
+    return index
+
+
+def words_to_dimensions(words: list[str], index: dict) -> dict[str, list[str]]:
+    """Given a sentence's words and the keyword index, return {dimension: matched keywords}."""
     found: dict[str, list[str]] = {}
-    for dim, seqs in sequences.items():
-        for seq in seqs:
-            n = len(seq)
-            if any(tuple(words[i : i + n]) == seq for i in range(len(words) - n + 1)):
-                found.setdefault(dim, []).append("".join(seq))
+    for i, word in enumerate(words):
+        for dim, seqs in index.get(word, {}).items():
+            for seq in seqs:
+                if tuple(words[i : i + len(seq)]) == seq:
+                    matched = "".join(seq)
+                    if matched not in found.setdefault(dim, []):
+                        found[dim].append(matched)
     return found
 
 
+def problem_sentences(sentences: pd.DataFrame, sections: SectionIndex) -> pd.DataFrame:
+    """Given sentence rows, return those inside a top-level problems part."""
+    spans = [
+        (doc_id, a, b)
+        for doc_id in sentences["doc_id"].unique()
+        for a, b in sections.kind_spans(doc_id, "problems")
+    ]
+    if not spans:
+        return sentences.iloc[0:0]
+    parts = pd.DataFrame(spans, columns=["doc_id", "part_start", "part_end"])
+    merged = sentences.reset_index(drop=True).reset_index().merge(parts, on="doc_id")
+    inside = merged[
+        (merged["start"] >= merged["part_start"]) & (merged["start"] < merged["part_end"])
+    ]
+    inside = inside.drop_duplicates("index").sort_values(["doc_id", "start"], kind="stable")
+    return inside.drop(columns=["index", "part_start", "part_end"])
+
+
 def problem_themes(
-    docs: pd.DataFrame,
     sentences: pd.DataFrame,
     texts: dict[str, str],
     sections: SectionIndex,
     settings: AnalysisSettings,
     tokenizer,
 ) -> pd.DataFrame:
-    """Given one county's reports, sentence rows and texts, return per report and dimension the
-    problems-part sentences naming it: count, keywords, the first sentence and its section."""
-    sequences = keyword_sequences(settings, tokenizer)
-    info = docs.set_index("doc_id")
+    """Given sentence rows and texts, return per report and dimension the problems-part sentences
+    naming it: how many, the keywords, the first such sentence and its section."""
+    index = keyword_sequences(settings, tokenizer)
+    hits: dict[tuple[str, str], dict] = {}
+    for s in problem_sentences(sentences, sections).itertuples(index=False):
+        for dim, matched in words_to_dimensions(s.words.split(), index).items():
+            entry = hits.setdefault((s.doc_id, dim), {"row": s, "n": 0, "keywords": []})
+            entry["n"] += 1
+            entry["keywords"] += [k for k in matched if k not in entry["keywords"]]
+    order = {d: i for i, d in enumerate(settings.dimensions)}
     rows = []
-    for doc_id, group in sentences.groupby("doc_id", sort=True):
-        spans = sections.kind_spans(doc_id, "problems")
-        if not spans:
-            continue
-        starts = group["start"].to_numpy()
-        inside = np.zeros(len(group), dtype=bool)
-        for a, b in spans:
-            inside |= (starts >= a) & (starts < b)
-        hits: dict[str, dict] = {}
-        for s in group[inside].itertuples(index=False):
-            for dim, matched in words_to_dimensions(s.words.split(), sequences).items():
-                entry = hits.setdefault(
-                    dim, {"n": 0, "keywords": [], "start": s.start, "end": s.end}
-                )
-                entry["n"] += 1
-                entry["keywords"] += [k for k in matched if k not in entry["keywords"]]
-        text = texts.get(doc_id, "")
-        for dim in settings.dimensions:
-            if dim not in hits:
-                continue
-            h = hits[dim]
-            rows.append(
-                (
-                    info.at[doc_id, "county"],
-                    int(info.at[doc_id, "year"]),
-                    info.at[doc_id, "township"],
-                    doc_id,
-                    dim,
-                    settings.dimension_label(dim),
-                    h["n"],
-                    "、".join(h["keywords"]),
-                    text[h["start"] : h["end"]],
-                    sections.path_at(doc_id, h["start"]),
-                )
+    for (doc_id, dim), h in sorted(
+        hits.items(), key=lambda kv: (kv[0][0], order.get(kv[0][1], 99))
+    ):
+        s = h["row"]
+        text = texts.get(doc_id) or ""
+        rows.append(
+            (
+                s.county,
+                int(s.year),
+                s.township,
+                doc_id,
+                dim,
+                settings.dimension_label(dim),
+                h["n"],
+                "、".join(h["keywords"]),
+                text[s.start : s.end],
+                sections.path_at(doc_id, int(s.start)),
             )
+        )
     return pd.DataFrame(rows, columns=THEME_COLUMNS)

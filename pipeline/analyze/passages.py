@@ -12,16 +12,15 @@ from __future__ import annotations
 import bisect
 import logging
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
 
-# A sentence ends at a Chinese full stop, ! ? or ; (full-width or the ASCII forms NFKC makes),
-# or at the end of a line (one paragraph per line in the cleaned text).
-_SENTENCE_RE = re.compile(r"[^。!?;！？；\n]+[。!?;！？；]*")
-# Inline enumerations 一是… 二是… start a new sentence even without a full stop before them.
-_ENUMERATION_RE = re.compile(r"(?<=[,，、])(?=[一二三四五六七八九十]+是)")
+# Where a sentence ends: after a run of Chinese full stops, ! ? or ; (full-width, or the ASCII
+# forms NFKC makes); at a line end (one paragraph per line in the cleaned text); and before an
+# inline enumeration 一是… 二是… that follows a comma even without a full stop.
+_BOUNDARY_RE = re.compile(r"[。!?;！？；]+|\n|(?<=[,，、])(?=[一二三四五六七八九十]+是)")
 # What a sentence key ignores: digits (copies change the numbers), spaces and punctuation.
 _KEY_DROP_RE = re.compile(r"[\s\d.,:;!?()\[\]%、。，：；！？（）“”‘’《》〈〉·—…-]+")
 # A word worth counting has a CJK ideograph or a letter, and no digit.
@@ -30,6 +29,9 @@ _WORD_RE = re.compile(r"^[^\d]*[\u4e00-\u9fffA-Za-z][^\d]*$")
 _INLINE_NUMBER_RE = re.compile(r"^[一二三四五六七八九十]+是$")
 
 _NEWLINE_RE = re.compile("\n")
+
+# The suffix that a township's short name drops (柳塘镇 -> 柳塘).
+_TOWNSHIP_SUFFIX_RE = re.compile(r"(?:街道办事处|街道|办事处|镇|乡)$")
 
 OWN_TOWNSHIP = "本乡镇"
 OWN_COUNTY = "本县"
@@ -59,22 +61,26 @@ def words_of(text: str, tokenizer) -> list[str]:
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """Given cleaned text, return the (start, end) of every sentence, in order."""
     spans = []
-    for m in _SENTENCE_RE.finditer(text):
-        start, end = m.start(), m.end()
-        cuts = [c.start() for c in _ENUMERATION_RE.finditer(text, start, end)]
-        for a, b in zip([start, *cuts], [*cuts, end], strict=True):
-            a, b = _strip_span(text, a, b)
-            if b > a:
-                spans.append((a, b))
+    start = 0
+    for m in _BOUNDARY_RE.finditer(text):
+        end = m.start() if m.group() == "\n" else m.end()
+        a, b = _strip_span(text, start, end)
+        if b > a:
+            spans.append((a, b))
+        start = m.end()
+    a, b = _strip_span(text, start, len(text))
+    if b > a:
+        spans.append((a, b))
     return spans
 
 
 def _strip_span(text: str, a: int, b: int) -> tuple[int, int]:
-    while a < b and text[a].isspace():
-        a += 1
-    while b > a and text[b - 1].isspace():
-        b -= 1
-    return a, b
+    piece = text[a:b]
+    stripped = piece.strip()
+    if not stripped:
+        return a, a
+    start = a + len(piece) - len(piece.lstrip())
+    return start, start + len(stripped)
 
 
 def sentence_key(sentence: str) -> str:
@@ -83,9 +89,13 @@ def sentence_key(sentence: str) -> str:
 
 
 def mask_names(text: str, township: str | None, county: str | None) -> str:
-    """Given text and its report's township and county, return it with those names masked."""
+    """Given text and its report's township and county, return it with those names (and the
+    township's short name, 柳塘 for 柳塘镇) masked."""
     if township:
         text = text.replace(township, OWN_TOWNSHIP)
+        short = _TOWNSHIP_SUFFIX_RE.sub("", township)
+        if len(short) >= 2 and short != township:
+            text = text.replace(short, OWN_TOWNSHIP)
     if county:
         text = text.replace(county, OWN_COUNTY)
     return text
@@ -122,18 +132,15 @@ class SectionIndex:
         by_doc: dict[str, list] = {}
         if len(sections):
             ordered = sections.sort_values(["doc_id", "start", "level"], kind="stable")
-            for row in ordered.itertuples(index=False):
-                number = "" if pd.isna(row.number) else str(row.number)
-                label = f"{number}{row.title}"
+            columns = [
+                ordered[c].tolist()
+                for c in ("doc_id", "start", "end", "level", "number", "title", "kind")
+            ]
+            for doc_id, start, end, level, number, title, kind in zip(*columns, strict=True):
+                number = "" if number is None or number is pd.NA else str(number)
                 inline = bool(_INLINE_NUMBER_RE.match(number))
-                by_doc.setdefault(row.doc_id, []).append(
-                    (
-                        int(row.start),
-                        int(row.end),
-                        -1 if inline else int(row.level),
-                        label,
-                        row.kind,
-                    )
+                by_doc.setdefault(doc_id, []).append(
+                    (int(start), int(end), -1 if inline else int(level), f"{number}{title}", kind)
                 )
         return cls(by_doc)
 
@@ -148,59 +155,73 @@ class SectionIndex:
         return [(h[0], h[1]) for h in self.by_doc.get(doc_id, ()) if h[2] == 1 and h[4] == kind]
 
 
-# ---------------------------------------------------------------- one county's sentences
+# ---------------------------------------------------------------- the sentences of a batch of reports
+
+SENTENCE_COLUMNS = [
+    "doc_id",
+    "county",
+    "year",
+    "township",
+    "para",
+    "start",
+    "end",
+    "key",
+    "words",
+    "boilerplate",
+]
 
 
-def county_sentences(
+def corpus_sentences(
     docs: pd.DataFrame, texts: dict[str, str], tokenizer, settings: dict
 ) -> pd.DataFrame:
-    """Given one county's comparable documents, their texts and the similarity settings, return
-    one row per sentence: doc_id, year, para, start, end, key, words (space-joined), boilerplate."""
+    """Given comparable reports (doc_id, county, year, township), their texts, a tokenizer and the
+    similarity settings, return one row per sentence: doc_id, county, year, township, para (line
+    number), start, end, key, words (space-joined jieba words of the masked sentence) and
+    boilerplate. A sentence met twice (boilerplate, copies) is segmented once."""
     rows = []
+    seen: dict[str, str] = {}
     for doc in docs.itertuples(index=False):
         text = texts.get(doc.doc_id) or ""
         township = None if pd.isna(doc.township) else doc.township
         county = None if pd.isna(doc.county) else doc.county
         line_starts = [0, *(m.end() for m in _NEWLINE_RE.finditer(text))]
         for start, end in sentence_spans(text):
-            para = bisect.bisect_right(line_starts, start) - 1
             masked = mask_names(text[start:end], township, county)
+            words = seen.get(masked)
+            if words is None:
+                words = seen[masked] = " ".join(words_of(masked, tokenizer))
+            para = bisect.bisect_right(line_starts, start) - 1
             rows.append(
                 (
                     doc.doc_id,
+                    doc.county,
                     int(doc.year),
+                    doc.township,
                     para,
                     start,
                     end,
                     sentence_key(masked),
-                    " ".join(words_of(masked, tokenizer)),
+                    words,
                 )
             )
-    frame = pd.DataFrame(rows, columns=["doc_id", "year", "para", "start", "end", "key", "words"])
-    frame["boilerplate"] = boilerplate_mask(frame, settings)
+    frame = pd.DataFrame(rows, columns=SENTENCE_COLUMNS[:-1])
+    frame["boilerplate"] = boilerplate_mask(frame, settings).to_numpy(dtype=bool)
     return frame
 
 
 def boilerplate_mask(sentences: pd.DataFrame, settings: dict) -> pd.Series:
-    """Given sentence rows of one county, return True for sentences that a large share of the
-    same year's reports contain (slogans, the 纲要's phrases)."""
+    """Given sentence rows, return True for sentences that a large share of the reports of the
+    same county-year contain (slogans, the 纲要's phrases)."""
     if sentences.empty:
         return pd.Series([], dtype=bool)
     share = float(settings.get("boilerplate_share", 0.5))
     min_reports = int(settings.get("boilerplate_min_reports", 4))
     min_chars = int(settings.get("min_sentence_chars", 8))
-    reports = sentences.groupby("year")["doc_id"].transform("nunique")
-    holders = sentences.groupby(["year", "key"])["doc_id"].transform("nunique")
+    reports = sentences.groupby(["county", "year"])["doc_id"].transform("nunique")
+    holders = sentences.groupby(["county", "year", "key"])["doc_id"].transform("nunique")
     return (
         (reports >= min_reports)
         & (holders >= share * reports)
         & (holders >= 2)
         & (sentences["key"].str.len() >= min_chars)
-    )
-
-
-def joined_words(sentences: pd.DataFrame, by: Iterable[str]) -> pd.Series:
-    """Given sentence rows, return their words joined per group (space-separated)."""
-    return sentences.groupby(list(by), sort=True)["words"].agg(
-        lambda w: " ".join(x for x in w if x)
     )

@@ -38,10 +38,14 @@ def comparison_to_metric_points(
 ) -> pd.DataFrame:
     """Given the comparison table, return per report and dimension: metric_points (0-1 mean),
     metrics_reported, metrics_expected. A metric is expected where some peer of the county-year
-    reported it; not reported earns 0, reported earns the credit plus its percentile's share."""
+    reported it. Not reported earns 0; a reported value earns the credit plus its percentile's
+    share of the rest; a reported neutral metric (cases, lawsuits: more is not better) earns 1."""
     credit = float(settings.scoring["reported_credit"])
-    scored = comparison[(comparison["direction"] != "neutral") & (comparison["n_reported"] > 0)]
-    points = np.where(scored["reported"], credit + (1 - credit) * scored["percentile"] / 100.0, 0.0)
+    scored = comparison[comparison["n_reported"] > 0]
+    ranked = credit + (1 - credit) * scored["percentile"].fillna(0) / 100.0
+    points = np.where(
+        scored["reported"], np.where(scored["direction"] == "neutral", 1.0, ranked), 0.0
+    )
     frame = scored.assign(points=points, reported_n=scored["reported"].astype(int))
     out = frame.groupby(["doc_id", "dimension"], sort=True).agg(
         metric_points=("points", "mean"),

@@ -189,9 +189,10 @@ def _check_severities(flags: dict, where: str) -> None:
     def walk(node, at):
         if isinstance(node, dict):
             for k, v in node.items():
-                if k == "severity" and v is not None and v not in SEVERITIES:
+                is_severity = k == "severity" or k.endswith("_severity")
+                if is_severity and v is not None and v not in SEVERITIES:
                     raise ConfigError(
-                        f"{at}.severity must be one of {list(SEVERITIES)} or null, got {v!r}"
+                        f"{at}.{k} must be one of {list(SEVERITIES)} or null, got {v!r}"
                     )
                 walk(v, f"{at}.{k}")
 

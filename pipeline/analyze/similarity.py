@@ -1,26 +1,27 @@
 """Copied text: TF-IDF cosine between reports, paragraph near-duplicates, other places' names.
 
 Only reports that could have been copied from each other are compared: every pair within a
-county-year, and each township's report against its own report of the year before. Work is per
-county on sparse matrices, so the cost grows with the number of reports, not its square.
+county-year, and each township's report against its own report of the year before. All work is
+on sparse matrices over a batch of whole counties, so the cost grows with the number of reports,
+not with its square.
 
 Two cosines are kept for each pair: ``cosine_raw`` over all words, and ``cosine`` after removing
 the boilerplate sentences that most reports of the county-year share (slogans, the 纲要's
-phrases), so that the common language does not make every pair look copied. Words are jieba
-tokens (see passages.words_of) turned into unigrams and bigrams by ``word_ngrams``.
+phrases), so that the common language does not make every pair look copied. Features are the
+jieba words of each sentence and their bigrams (vectors.word_ngrams); idf is per county.
 """
 
 from __future__ import annotations
 
-import itertools
 import re
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from pipeline.analyze.passages import SectionIndex, sentence_at
+from pipeline.analyze.vectors import grouped_tfidf, pair_cosines, sum_rows
 
 SIMILARITY_COLUMNS = [
     "doc_a",
@@ -52,31 +53,48 @@ REUSE_COLUMNS = [
     "text_a",
     "text_b",
 ]
+PAIR_COLUMNS = ["doc_a", "doc_b", "kind", "county", "year_a", "year_b", "township_a", "township_b"]
 SAME_YEAR, CONSECUTIVE = "same_year", "consecutive_years"
-_CHUNK_ROWS = 2000  # paragraph rows multiplied at a time, to bound memory on large counties
+_CHUNK_ROWS = 2000  # paragraph rows multiplied at a time, to bound memory on large county-years
 
 
-def word_ngrams(words: str) -> list[str]:
-    """Given space-joined words, return the words and their bigrams (the TF-IDF features)."""
-    tokens = words.split()
-    return tokens + [f"{a}_{b}" for a, b in itertools.pairwise(tokens)]
+@dataclass(frozen=True)
+class DocVectors:
+    """The reports of a batch as rows: word counts over all sentences and over the
+    non-boilerplate ones, in doc_id order."""
+
+    doc_ids: list[str]
+    county_code: np.ndarray  # county of each row, as a code
+    raw: sparse.csr_matrix
+    discounted: sparse.csr_matrix
+
+    @property
+    def row_of(self) -> dict[str, int]:
+        return {d: i for i, d in enumerate(self.doc_ids)}
 
 
-def _vectorize(documents: list[str]) -> sparse.csr_matrix:
-    """Given space-joined word strings, return their L2-normalised TF-IDF rows."""
-    if not any(documents):
-        return sparse.csr_matrix((len(documents), 1), dtype=np.float32)
-    vectorizer = TfidfVectorizer(analyzer=word_ngrams, sublinear_tf=True, dtype=np.float32)
-    return vectorizer.fit_transform(documents).tocsr()
+def doc_vectors(
+    docs: pd.DataFrame, sentences: pd.DataFrame, counts: sparse.csr_matrix
+) -> DocVectors:
+    """Given a batch's reports, its sentence rows and their word counts, return the reports' rows."""
+    order = sorted(docs["doc_id"])
+    row_of = {d: i for i, d in enumerate(order)}
+    code = sentences["doc_id"].map(row_of).to_numpy(dtype=np.int64)
+    counties = docs.set_index("doc_id").loc[order, "county"]
+    county_code = pd.factorize(counties, sort=True)[0].astype(np.int64)
+    keep = ~sentences["boilerplate"].to_numpy(dtype=bool)
+    raw = sum_rows(counts, code, len(order))
+    discounted = sum_rows(counts, code, len(order), keep)
+    return DocVectors(order, county_code, raw, discounted)
 
 
 def compared_pairs(docs: pd.DataFrame) -> pd.DataFrame:
-    """Given one county's comparable reports (doc_id, county, year, township), return the pairs to
-    compare: doc_a, doc_b, kind (same_year | consecutive_years), years and townships."""
+    """Given comparable reports (doc_id, county, year, township), return the pairs to compare:
+    every pair of the same county-year, and each township's report with its previous year's."""
     d = docs[["doc_id", "county", "year", "township"]]
     same = d.merge(d, on=["county", "year"], suffixes=("_a", "_b"))
-    same = same[same["doc_id_a"] < same["doc_id_b"]].assign(kind=SAME_YEAR)
-    same = same.assign(year_a=same["year"], year_b=same["year"]).drop(columns="year")
+    same = same[same["doc_id_a"] < same["doc_id_b"]]
+    same = same.assign(kind=SAME_YEAR, year_a=same["year"], year_b=same["year"])
     nxt = d.assign(year=d["year"] + 1)
     cons = d.merge(nxt, on=["county", "township", "year"], suffixes=("_b", "_a"))
     cons = cons.assign(
@@ -97,164 +115,193 @@ def compared_pairs(docs: pd.DataFrame) -> pd.DataFrame:
         "township_b",
     ]
     out = pd.concat([same[cols], cons[cols]], ignore_index=True)
-    return out.rename(columns={"doc_id_a": "doc_a", "doc_id_b": "doc_b"})
+    out = out.rename(columns={"doc_id_a": "doc_a", "doc_id_b": "doc_b"})
+    return out.sort_values(["doc_a", "doc_b"], kind="stable").reset_index(drop=True)
 
 
-def sentences_to_similarity(docs: pd.DataFrame, sentences: pd.DataFrame) -> pd.DataFrame:
-    """Given one county's reports and their sentence rows, return its similarity rows."""
-    pairs = compared_pairs(docs)
+def similarity_rows(pairs: pd.DataFrame, vectors: DocVectors) -> pd.DataFrame:
+    """Given the pairs to compare and the reports' rows, return the similarity rows (cosine after
+    removing boilerplate, cosine_raw over all words; shared_paragraphs filled in later)."""
     if pairs.empty:
         return pd.DataFrame(columns=SIMILARITY_COLUMNS)
-    order = sorted(docs["doc_id"])
-    position = {d: i for i, d in enumerate(order)}
-    raw = sentences.groupby("doc_id")["words"].agg(" ".join).reindex(order, fill_value="")
-    kept = sentences[~sentences["boilerplate"]]
-    discounted = kept.groupby("doc_id")["words"].agg(" ".join).reindex(order, fill_value="")
-    a = pairs["doc_a"].map(position).to_numpy()
-    b = pairs["doc_b"].map(position).to_numpy()
-    pairs["cosine"] = _pair_cosines(_vectorize(list(discounted)), a, b)
-    pairs["cosine_raw"] = _pair_cosines(_vectorize(list(raw)), a, b)
-    pairs["shared_paragraphs"] = 0
-    return pairs[SIMILARITY_COLUMNS]
-
-
-def _pair_cosines(matrix: sparse.csr_matrix, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Given L2-normalised rows and index arrays, return the cosine of each (a[i], b[i]) pair."""
-    if len(a) == 0:
-        return np.zeros(0)
-    products = matrix[a].multiply(matrix[b]).sum(axis=1)
-    return np.round(np.asarray(products).ravel().astype(float), 6)
+    row_of = vectors.row_of
+    a = pairs["doc_a"].map(row_of).to_numpy(dtype=np.int64)
+    b = pairs["doc_b"].map(row_of).to_numpy(dtype=np.int64)
+    out = pairs.copy()
+    out["cosine"] = pair_cosines(grouped_tfidf(vectors.discounted, vectors.county_code), a, b)
+    out["cosine_raw"] = pair_cosines(grouped_tfidf(vectors.raw, vectors.county_code), a, b)
+    out["shared_paragraphs"] = 0
+    return out[SIMILARITY_COLUMNS]
 
 
 # ---------------------------------------------------------------- paragraph reuse
 
 
-def sentences_to_paragraphs(sentences: pd.DataFrame, min_chars: int) -> pd.DataFrame:
-    """Given sentence rows, return one row per paragraph with enough non-boilerplate text:
-    doc_id, para, start, end, words."""
-    kept = sentences[~sentences["boilerplate"]]
+def paragraph_rows(
+    sentences: pd.DataFrame, counts: sparse.csr_matrix, min_chars: int
+) -> tuple[pd.DataFrame, sparse.csr_matrix]:
+    """Given sentence rows and their counts, return the paragraphs with enough non-boilerplate
+    text (doc_id, county, year, township, para, start) and their word counts."""
+    keep = ~sentences["boilerplate"].to_numpy(dtype=bool)
+    kept = sentences[keep]
+    if kept.empty:
+        return pd.DataFrame(
+            columns=["doc_id", "county", "year", "township", "para", "start"]
+        ), sparse.csr_matrix((0, counts.shape[1]))
     kept = kept.assign(chars=kept["key"].str.len())
-    paras = (
-        kept.groupby(["doc_id", "para"], sort=True)
-        .agg(
-            start=("start", "min"),
-            end=("end", "max"),
-            chars=("chars", "sum"),
-            words=("words", " ".join),
-        )
-        .reset_index()
-    )
-    return paras[paras["chars"] >= min_chars].reset_index(drop=True)
+    groups = kept.groupby(["doc_id", "para"], sort=True)
+    code = groups.ngroup().to_numpy(dtype=np.int64)
+    paras = groups.agg(
+        county=("county", "first"),
+        year=("year", "first"),
+        township=("township", "first"),
+        start=("start", "min"),
+        chars=("chars", "sum"),
+    ).reset_index()
+    matrix = sum_rows(counts[np.flatnonzero(keep)], code, len(paras))
+    enough = (paras["chars"] >= min_chars).to_numpy()
+    return paras[enough].drop(columns="chars").reset_index(drop=True), matrix[
+        np.flatnonzero(enough)
+    ]
 
 
-def sentences_to_reuse_pairs(
-    docs: pd.DataFrame,
+def reuse_rows(
+    pairs: pd.DataFrame,
     sentences: pd.DataFrame,
+    counts: sparse.csr_matrix,
     texts: dict[str, str],
     sections: SectionIndex,
     settings: dict,
 ) -> pd.DataFrame:
-    """Given one county's reports, their sentence rows and texts, return the near-duplicate
-    paragraph pairs between compared reports, with both texts."""
-    pairs = compared_pairs(docs)
-    paras = sentences_to_paragraphs(sentences, int(settings.get("paragraph_min_chars", 40)))
+    """Given the pairs to compare, the sentence rows with their counts and the texts, return the
+    near-duplicate paragraph pairs between compared reports, with both texts."""
+    paras, matrix = paragraph_rows(sentences, counts, int(settings.get("paragraph_min_chars", 40)))
     if pairs.empty or paras.empty:
         return pd.DataFrame(columns=REUSE_COLUMNS)
     threshold = float(settings.get("paragraph_min_cosine", 0.8))
-    matrix = _vectorize(list(paras["words"]))
-    doc_of = paras["doc_id"].to_numpy()
-    rows_of_doc = paras.groupby("doc_id").indices
-    found = []
-    for (_kind, _year), group in pairs.groupby(["kind", "year_a"], sort=True):
-        docs_a = sorted(set(group["doc_a"]))
-        docs_b = sorted(set(group["doc_b"]))
-        rows_a = _rows(rows_of_doc, docs_a)
-        rows_b = _rows(rows_of_doc, docs_b)
-        wanted = set(zip(group["doc_a"], group["doc_b"], strict=True))
-        for i, j, cos in _similar_rows(matrix, rows_a, rows_b, threshold):
-            da, db = doc_of[i], doc_of[j]
-            if (da, db) in wanted:
-                found.append((da, db, i, j, cos))
-    if not found:
+    weights = grouped_tfidf(matrix, pd.factorize(paras["county"], sort=True)[0].astype(np.int64))
+    found = [
+        _similar_rows(weights, rows_a, rows_b, threshold)
+        for rows_a, rows_b in _paragraph_blocks(paras)
+    ]
+    i = np.concatenate([f[0] for f in found]) if found else np.zeros(0, dtype=np.int64)
+    j = np.concatenate([f[1] for f in found]) if found else np.zeros(0, dtype=np.int64)
+    v = np.concatenate([f[2] for f in found]) if found else np.zeros(0)
+    hits = pd.DataFrame({"row_a": i, "row_b": j, "cosine": np.round(v, 6)})
+    hits["doc_a"] = paras["doc_id"].to_numpy()[hits["row_a"]]
+    hits["doc_b"] = paras["doc_id"].to_numpy()[hits["row_b"]]
+    hits = hits.merge(pairs, on=["doc_a", "doc_b"], how="inner")
+    if hits.empty:
         return pd.DataFrame(columns=REUSE_COLUMNS)
-    hits = pd.DataFrame(found, columns=["doc_a", "doc_b", "row_a", "row_b", "cosine"])
-    hits = hits.merge(pairs, on=["doc_a", "doc_b"], how="left")
     limit = int(settings.get("max_reuse_pairs_per_doc_pair", 20))
     hits = hits.sort_values(
-        ["doc_a", "doc_b", "cosine", "row_a"], ascending=[True, True, False, True]
+        ["doc_a", "doc_b", "cosine", "row_a", "row_b"],
+        ascending=[True, True, False, True, True],
+        kind="stable",
     )
     hits = hits.groupby(["doc_a", "doc_b"], sort=False).head(limit)
-    return _reuse_rows(hits, paras, texts, sections)
+    return _reuse_table(hits, paras, texts, sections)
 
 
-def _rows(rows_of_doc: dict, doc_ids: list[str]) -> np.ndarray:
-    parts = [rows_of_doc[d] for d in doc_ids if d in rows_of_doc]
-    return np.concatenate(parts) if parts else np.zeros(0, dtype=int)
+def _paragraph_blocks(paras: pd.DataFrame):
+    """Yield (rows_a, rows_b) of paragraphs to compare: a county-year with itself, and a
+    county-year with the county's next year."""
+    groups = paras.groupby(["county", "year"], sort=True).indices
+    for (county, year), rows in groups.items():
+        yield rows, rows
+        following = groups.get((county, year + 1))
+        if following is not None:
+            yield rows, following
 
 
-def _similar_rows(matrix, rows_a: np.ndarray, rows_b: np.ndarray, threshold: float):
-    """Yield (row_a, row_b, cosine) for every pair of rows at or above the threshold."""
-    if len(rows_a) == 0 or len(rows_b) == 0:
-        return
-    right = matrix[rows_b].T.tocsc()
+def _similar_rows(
+    weights: sparse.csr_matrix, rows_a: np.ndarray, rows_b: np.ndarray, threshold: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Given paragraph rows of two blocks, return (row_a, row_b, cosine) of every pair at or
+    above the threshold (each unordered pair once when the blocks are the same)."""
+    out_i, out_j, out_v = [], [], []
+    right = weights[rows_b].T.tocsc()
+    same = rows_a is rows_b
     for start in range(0, len(rows_a), _CHUNK_ROWS):
         chunk = rows_a[start : start + _CHUNK_ROWS]
-        product = (matrix[chunk] @ right).tocoo()
-        keep = product.data >= threshold - 1e-6
-        for r, c, v in zip(product.row[keep], product.col[keep], product.data[keep], strict=True):
-            yield int(chunk[r]), int(rows_b[c]), round(float(v), 6)
+        product = (weights[chunk] @ right).tocoo()
+        i = chunk[product.row]
+        j = rows_b[product.col]
+        keep = product.data >= threshold - 1e-9
+        if same:
+            keep &= i < j
+        out_i.append(i[keep])
+        out_j.append(j[keep])
+        out_v.append(product.data[keep])
+    return np.concatenate(out_i), np.concatenate(out_j), np.concatenate(out_v)
 
 
-def _reuse_rows(
+def _reuse_table(
     hits: pd.DataFrame, paras: pd.DataFrame, texts: dict[str, str], sections: SectionIndex
 ) -> pd.DataFrame:
-    out = []
+    lines: dict[str, list[str]] = {}
+
+    def line(doc_id: str, para: int) -> str:
+        if doc_id not in lines:
+            lines[doc_id] = (texts.get(doc_id) or "").split("\n")
+        doc_lines = lines[doc_id]
+        return doc_lines[para] if 0 <= para < len(doc_lines) else ""
+
+    para_of = paras["para"].to_numpy()
+    start_of = paras["start"].to_numpy()
+    rows = []
     for h in hits.itertuples(index=False):
-        pa, pb = paras.iloc[h.row_a], paras.iloc[h.row_b]
-        out.append(
-            {
-                "doc_a": h.doc_a,
-                "doc_b": h.doc_b,
-                "cosine": h.cosine,
-                "kind": h.kind,
-                "county": h.county,
-                "year_a": h.year_a,
-                "year_b": h.year_b,
-                "township_a": h.township_a,
-                "township_b": h.township_b,
-                "para_a": int(pa["para"]),
-                "para_b": int(pb["para"]),
-                "section_a": sections.path_at(h.doc_a, int(pa["start"])),
-                "section_b": sections.path_at(h.doc_b, int(pb["start"])),
-                "text_a": _line(texts.get(h.doc_a, ""), int(pa["start"])),
-                "text_b": _line(texts.get(h.doc_b, ""), int(pb["start"])),
-            }
+        pa, pb = int(para_of[h.row_a]), int(para_of[h.row_b])
+        rows.append(
+            (
+                h.doc_a,
+                h.doc_b,
+                h.cosine,
+                h.kind,
+                h.county,
+                h.year_a,
+                h.year_b,
+                h.township_a,
+                h.township_b,
+                pa,
+                pb,
+                sections.path_at(h.doc_a, int(start_of[h.row_a])),
+                sections.path_at(h.doc_b, int(start_of[h.row_b])),
+                line(h.doc_a, pa),
+                line(h.doc_b, pb),
+            )
         )
-    return pd.DataFrame(out, columns=REUSE_COLUMNS)
-
-
-def _line(text: str, offset: int) -> str:
-    start = text.rfind("\n", 0, offset) + 1
-    end = text.find("\n", offset)
-    return text[start:] if end < 0 else text[start:end]
+    return pd.DataFrame(rows, columns=REUSE_COLUMNS)
 
 
 def with_shared_paragraphs(similarity: pd.DataFrame, reuse: pd.DataFrame) -> pd.DataFrame:
     """Given similarity and reuse rows, return similarity with shared_paragraphs counted."""
     if similarity.empty:
         return similarity
-    counts = reuse.groupby(["doc_a", "doc_b"]).size().rename("n") if len(reuse) else None
     out = similarity.drop(columns="shared_paragraphs")
-    if counts is None:
+    if reuse.empty:
         out["shared_paragraphs"] = 0
-    else:
-        out = out.merge(counts.reset_index(), on=["doc_a", "doc_b"], how="left")
-        out["shared_paragraphs"] = out["n"].fillna(0).astype("int64")
-        out = out.drop(columns="n")
+        return out[SIMILARITY_COLUMNS]
+    counts = reuse.groupby(["doc_a", "doc_b"]).size().rename("shared_paragraphs").reset_index()
+    out = out.merge(counts, on=["doc_a", "doc_b"], how="left")
+    out["shared_paragraphs"] = out["shared_paragraphs"].fillna(0).astype("int64")
     return out[SIMILARITY_COLUMNS]
 
 
 # ---------------------------------------------------------------- names of other places
+
+
+_TOWNSHIP_SUFFIX_RE = re.compile(r"(?:街道办事处|街道|办事处|镇|乡)$")
+_COUNTY_SUFFIX_RE = re.compile(r"(?:自治县|县|区|市|旗)$")
+FOREIGN_NAME_COLUMNS = ["doc_id", "place", "name", "name_kind", "evidence", "start", "section"]
+
+
+def short_name(name: str, kind: str) -> str | None:
+    """Given a township or county name, return its short form (柳塘镇 -> 柳塘), or None when the
+    short form would be a single character."""
+    pattern = _TOWNSHIP_SUFFIX_RE if kind == "township" else _COUNTY_SUFFIX_RE
+    short = pattern.sub("", name)
+    return short if len(short) >= 2 and short != name else None
 
 
 def foreign_names(
@@ -265,47 +312,93 @@ def foreign_names(
     ignore_words: tuple[str, ...] = (),
 ) -> pd.DataFrame:
     """Given reports, their texts, the corpus's places (county, township) and words that make a
-    mention legitimate (交界, 毗邻 ...), return every sentence naming another township or county
-    of the corpus: doc_id, name, name_kind (township | county), evidence, start, section."""
-    townships = sorted(set(places["township"].dropna()), key=lambda n: (-len(n), n))
-    counties = sorted(set(places["county"].dropna()), key=lambda n: (-len(n), n))
-    columns = ["doc_id", "name", "name_kind", "evidence", "start", "section"]
-    if not townships and not counties:
-        return pd.DataFrame(columns=columns)
-    names = {**{n: "county" for n in counties}, **{n: "township" for n in townships}}
-    pattern = re.compile("|".join(re.escape(n) for n in sorted(names, key=lambda n: (-len(n), n))))
+    mention legitimate (交界, 毗邻 ...), return every sentence naming another township or county:
+    doc_id, place (the full name), name (as written), name_kind, evidence, start, section.
+
+    Full names of every place of the corpus are found by looking back from each suffix character
+    (镇, 乡, 县 ...), so the cost does not grow with the number of places; short names (柳塘 for
+    柳塘镇) only for the townships of the report's own county."""
+    places = places.dropna(subset=["township"]).drop_duplicates()
+    full: dict[str, tuple[str, str]] = {}
+    for county in places["county"].dropna().unique():
+        full[county] = (county, "county")
+    for town in places["township"].unique():
+        full[town] = (town, "township")
+    if not full:
+        return pd.DataFrame(columns=FOREIGN_NAME_COLUMNS)
+    lengths = sorted({len(n) for n in full}, reverse=True)
+    ends = re.compile("|".join(sorted({re.escape(n[-1]) for n in full})))
+    shorts_by_county = {
+        county: {
+            short: (town, "township")
+            for town in group["township"]
+            if (short := short_name(town, "township"))
+        }
+        for county, group in places.groupby("county")
+    }
+    short_patterns = {
+        county: re.compile(
+            "|".join(re.escape(n) for n in sorted(names, key=lambda n: (-len(n), n)))
+        )
+        for county, names in shorts_by_county.items()
+        if names
+    }
     rows = []
     for doc in docs.itertuples(index=False):
         text = texts.get(doc.doc_id) or ""
-        own = {doc.township, doc.county}
+        own_names = {n for n in (doc.township, doc.county) if isinstance(n, str) and n}
+        own_names |= {short_name(doc.township, "township"), short_name(doc.county, "county")} - {
+            None
+        }
+        hits = _full_name_hits(text, full, lengths, ends)
+        shorts = shorts_by_county.get(doc.county, {})
+        if doc.county in short_patterns:
+            covered = [(a, b) for a, b, _ in hits]
+            hits += [
+                (m.start(), m.end(), m.group())
+                for m in short_patterns[doc.county].finditer(text)
+                if m.group() not in own_names and not any(a <= m.start() < b for a, b in covered)
+            ]
         seen = set()
-        for m in pattern.finditer(text):
-            name = m.group()
-            if name in own or _inside_own_name(text, m.start(), m.end(), own):
+        for start_name, end_name, name in sorted(hits):
+            place, kind = full.get(name) or shorts[name]
+            if place in own_names or _inside_own_name(text, start_name, end_name, own_names):
                 continue
-            start, end = sentence_at(text, m.start())
+            start, end = sentence_at(text, start_name)
             sentence = text[start:end]
-            if (name, start) in seen or any(w in sentence for w in ignore_words):
+            if (place, start) in seen or any(w in sentence for w in ignore_words):
                 continue
-            seen.add((name, start))
+            seen.add((place, start))
             rows.append(
                 (
                     doc.doc_id,
+                    place,
                     name,
-                    names[name],
+                    kind,
                     sentence,
                     start,
                     sections.path_at(doc.doc_id, start),
                 )
             )
-    return pd.DataFrame(rows, columns=columns)
+    return pd.DataFrame(rows, columns=FOREIGN_NAME_COLUMNS)
+
+
+def _full_name_hits(text: str, names: dict, lengths: list[int], ends: re.Pattern) -> list:
+    """Given text and the full place names, return (start, end, name) of every occurrence,
+    found by looking back from each character that can end a name (longest name first)."""
+    hits = []
+    for m in ends.finditer(text):
+        end = m.end()
+        for length in lengths:
+            if end - length >= 0 and text[end - length : end] in names:
+                hits.append((end - length, end, text[end - length : end]))
+                break
+    return hits
 
 
 def _inside_own_name(text: str, start: int, end: int, own: set) -> bool:
     """Whether text[start:end] is part of an occurrence of one of the report's own names."""
     for name in own:
-        if not isinstance(name, str) or not name:
-            continue
         for k in range(max(0, start - len(name) + 1), start + 1):
             if text.startswith(name, k) and k + len(name) >= end:
                 return True
