@@ -129,35 +129,55 @@ class Catalog:
 
 
 class PhraseIndex:
-    """Literal phrasings by first character, plus the regular-expression phrasings."""
+    """Every phrasing, ready to be found fast: the literal ones as one prefix-tree regex (run
+    in a lookahead, so matches starting at every position are found), the others one by one."""
 
     def __init__(self, entries: list[tuple[Phrasing, Metric | None]]):
-        self.by_first: dict[str, list[tuple[str, Phrasing, Metric | None]]] = {}
+        self.literals: dict[str, list[tuple[Phrasing, Metric | None]]] = {}
         self.regexes: list[tuple[Phrasing, Metric | None]] = []
         for phrasing, metric in entries:
             if phrasing.literal:
-                self.by_first.setdefault(phrasing.literal[0], []).append(
-                    (phrasing.literal, phrasing, metric)
-                )
+                self.literals.setdefault(phrasing.literal, []).append((phrasing, metric))
             else:
                 self.regexes.append((phrasing, metric))
+        self.trie = re.compile(f"(?=({_trie_pattern(list(self.literals))}))")
 
     def find(
         self, text: str, start: int, end: int
     ) -> list[tuple[int, int, Phrasing, Metric | None]]:
-        """Given a span of text, return every phrasing match in it as (start, end, phrasing, metric)."""
+        """Given a span of text, return every phrasing match in it as (start, end, phrasing,
+        metric); at one position the longest literal and every shorter one it begins with."""
         out = []
-        by_first = self.by_first
-        for i in range(start, end):
-            for literal, phrasing, metric in by_first.get(text[i], ()):
-                j = i + len(literal)
-                if j <= end and text.startswith(literal, i):
-                    out.append((i, j, phrasing, metric))
+        literals = self.literals
+        for m in self.trie.finditer(text, start, end):
+            i, word = m.start(1), m.group(1)
+            for k in range(len(word), 0, -1):
+                for phrasing, metric in literals.get(word[:k], ()):
+                    out.append((i, i + k, phrasing, metric))
         for phrasing, metric in self.regexes:
             for m in phrasing.regex.finditer(text, start, end):
                 if m.end() > m.start():
                     out.append((m.start(), m.end(), phrasing, metric))
         return out
+
+
+def _trie_pattern(words: list[str]) -> str:
+    """Given words, return a regex matching the longest of them at a position (a prefix tree)."""
+    trie: dict = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict) -> str:
+        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return build(trie) or "(?!)"
 
 
 def load_catalog(path: str | os.PathLike | None = None) -> Catalog:
