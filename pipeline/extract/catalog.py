@@ -23,7 +23,7 @@ INCREMENT_POLICIES = ("fallback", "drop")
 TOPIC_SCOPES = ("sentence", "paragraph")
 REQUIRED_CUES = (
     "plan", "plan_headings", "negation", "negation_after", "negation_direct", "negation_distributive", "part",
-    "increment", "uncertain", "shared_rate", "total", "not_done",
+    "increment", "uncertain", "shared_rate", "respective", "not_done",
 )  # fmt: skip
 _METRIC_KEYS = {
     "id", "dimension", "label", "unit", "kind", "measures", "phrasings", "weak_phrasings",
@@ -203,9 +203,13 @@ class _Where:
         return ConfigError(f"{self.file}: {where + ': ' if where else ''}{problem}")
 
 
+_TOP_KEYS = {"version", "dimensions", "cues", "blockers", "metrics", "practices", "audience"}
+
+
 def _build(data: Any, where: _Where) -> Catalog:
     if not isinstance(data, dict):
         raise where.fail("expected a mapping with dimensions, cues, metrics and practices")
+    _check_keys(data, _TOP_KEYS, where)
     dimensions = _mapping_of_str(data.get("dimensions"), where.at("dimensions"))
     raw_cues = data.get("cues")
     if not isinstance(raw_cues, dict):

@@ -23,9 +23,10 @@ from pipeline.extract.numbers import Quantity
 from pipeline.extract.sentences import Span, sentence_to_clauses, span_at
 from pipeline.extract.tokenizer import WordBounds, word_bounds
 
-RIGHT_REACH = 16  # chars between a number's measure word and an object written after it
-# After 等 ("A、B等6个窗口") the number counts the object written after it: objects before it
-# count as this much farther away.
+# Chars between a number's measure word and an object written after it. After 等
+# ("A、B等6个窗口") the number counts the object written after it: objects before it count as
+# this much farther away.
+RIGHT_REACH = 16
 AUDIENCE_MEASURES = ("人", "人次", "名")
 # A clause opening with "all of them" continues the object of a number ending the clause before.
 _ALL_OF_THEM_RE = re.compile(r"[,:]\s?(?:均|全部|都|均已|全部已)")
@@ -58,7 +59,6 @@ class Candidate:
     rank: int = 1
     part: bool = False  # after 其中: a part of a total given before
     increment: bool = False  # after 新增: newly added, not the stock
-    total: bool = False  # after 全年 / 累计 / 共: a whole-year figure
     local_topic: bool = True  # the metric's topic is named in the number's own clause
 
 
@@ -193,6 +193,11 @@ def _bind_count(s: Sentence, q: Quantity) -> list[Candidate]:
             if gap <= RIGHT_REACH and not _between_counts(s, q.measure_end, h.start):
                 options.append((gap, 1, h))
     options.sort(key=lambda o: (o[0], o[1], -(o[2].end - o[2].start), -_priority(o[2])))
+    paired = _respective(s, q, [o[2] for o in options if o[2].end <= q.start])
+    if paired is not None:
+        if paired.metric is None or not _checks_pass(s, q, paired, (paired.start, paired.end)):
+            return []
+        return [_candidate(s, q, paired.metric, "object_before", paired)]
     for i, (dist, _side, h) in enumerate(options):
         group = [h] + [o[2] for o in options[i + 1 :] if o[0] == dist]
         for g in group:
@@ -212,16 +217,17 @@ def _priority(h: Hit) -> int:
     return h.metric.priority if h.metric is not None else 0
 
 
-def _checks_pass(s: Sentence, q: Quantity, h: Hit) -> bool:
-    """Given a number and a hit, return True when the metric's conditions hold."""
+def _checks_pass(s: Sentence, q: Quantity, h: Hit, region: tuple[int, int] | None = None) -> bool:
+    """Given a number and a hit, return True when the metric's conditions hold; the metric's
+    excludes are looked for from the start of the number's clause (or the hit) to the number,
+    or in ``region`` when given."""
     m, p = h.metric, h.phrasing
     if p.requires is not None and not s.has(p.requires):
         return False
     if p.excludes is not None and s.has(p.excludes):
         return False
     minor = s.minor(q.start)
-    lo = min(h.start, minor.start)
-    hi = max(h.end, q.measure_end)
+    lo, hi = region or (min(h.start, minor.start), max(h.end, q.measure_end))
     if s.has(m.excludes, lo, hi) or s.has(s.cue("uncertain"), minor.start, minor.end):
         return False
     if s.has(m.sentence_excludes):
@@ -270,9 +276,9 @@ def _bind_rate(s: Sentence, q: Quantity) -> list[Candidate]:
     rates = sorted(rates, key=lambda h: (-h.end, h.start))
     if not rates:
         return []
-    nearest = rates[0]
+    nearest = _respective(s, q, rates) or rates[0]
     chosen = [nearest]
-    if s.has(s.cue("shared_rate"), nearest.end, q.start):
+    if nearest is rates[0] and s.has(s.cue("shared_rate"), nearest.end, q.start):
         chosen += [h for h in rates[1:] if h.end <= nearest.start]
     out, seen = [], set()
     for h in chosen:
@@ -287,9 +293,33 @@ def _bind_rate(s: Sentence, q: Quantity) -> list[Candidate]:
     return out
 
 
+def _respective(s: Sentence, q: Quantity, hits: list[Hit]) -> Hit | None:
+    """Given a number after 分别 and the usable hits before it, return the hit in the same
+    place of its list ("参考率、合格率分别为100%、98%": the 98% is the 合格率), or None."""
+    major = s.major(q.start)
+    cue = s.cue("respective").search(s.text, major.start, q.start)
+    if cue is None:
+        return None
+    listed: list[Hit] = []
+    for h in sorted(
+        (h for h in hits if major.start <= h.start and h.end <= cue.start()), key=lambda h: h.start
+    ):
+        if h.metric is not None and (not listed or listed[-1].end <= h.start):
+            listed.append(h)
+        elif (
+            listed and h.metric is not None and h.end - h.start > listed[-1].end - listed[-1].start
+        ):
+            listed[-1] = h  # a longer phrasing over the same words
+    numbers = [
+        n for n in s.quantities if cue.end() <= n.start < major.end and n.percent == q.percent
+    ]
+    if len(listed) < 2 or len(listed) != len(numbers):
+        return None
+    return listed[numbers.index(q)] if q in numbers else None
+
+
 def _candidate(s: Sentence, q: Quantity, m: Metric, rule: str, h: Hit) -> Candidate:
     minor = s.minor(q.start)
-    major = s.major(q.start)
     before_minor = s.text[minor.start : q.start]
     return Candidate(
         metric=m.id,
@@ -303,5 +333,4 @@ def _candidate(s: Sentence, q: Quantity, m: Metric, rule: str, h: Hit) -> Candid
         part=s.has(s.cue("part"), s.span.start, q.start),
         local_topic=m.topic is None or s.has(m.topic, minor.start, max(minor.end, h.end)),
         increment=s.cue("increment").search(before_minor) is not None,
-        total=s.has(s.cue("total"), major.start, q.start),
     )
