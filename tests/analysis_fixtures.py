@@ -148,3 +148,39 @@ def _gold_rows(documents, sections, texts, gold):
         pd.DataFrame(practices, columns=contracts.columns("practices")), "practices"
     )
     return metrics_df, practices_df
+
+
+@functools.lru_cache(maxsize=1)
+def sample_analysis() -> tuple[dict[str, pd.DataFrame], dict[str, str], pd.DataFrame, dict[str, pd.DataFrame]]:
+    """Return (tables, texts, townships, analysis tables) of the sample county, computed once."""
+    from pipeline.analyze import analyze
+
+    tables, texts, townships = sample_county()
+    return tables, texts, townships, analyze(tables, texts, load_settings(), townships)
+
+
+def documents_frame(rows: list[dict]) -> pd.DataFrame:
+    """Given partial documents rows (doc_id, county, township, year ...), return a documents table."""
+    full = []
+    for row in rows:
+        base = {c: None for c in contracts.columns("documents")}
+        base.update(format="txt", status="ok", chars=100, sha256=row["doc_id"])
+        base.update({item: True for item in contracts.REQUIRED_ITEMS})
+        base.update(row)
+        full.append(base)
+    return contracts.conform(pd.DataFrame(full, columns=contracts.columns("documents")), "documents")
+
+
+def metrics_frame(rows: list[dict]) -> pd.DataFrame:
+    """Given (doc_id, metric, value[, dimension]) rows, return a metrics table."""
+    settings = load_settings()
+    full = []
+    for row in rows:
+        spec = settings.metrics.get(row["metric"])
+        base = {c: None for c in contracts.columns("metrics")}
+        base.update(dimension=spec.dimension if spec else "leadership", unit=spec.unit if spec else "",
+                    approx=False, evidence=f"{row['metric']} {row['value']}", start=0, end=1,
+                    rule="test", section="一、主要工作")
+        base.update(row)
+        full.append(base)
+    return contracts.conform(pd.DataFrame(full, columns=contracts.columns("metrics")), "metrics")

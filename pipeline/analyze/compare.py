@@ -151,7 +151,8 @@ def _with_basis(grid: pd.DataFrame, townships: pd.DataFrame | None) -> pd.DataFr
     denominator = pd.Series(denominator, index=grid.index).where(lambda d: d > 0)
     keys = [grid["county"], grid["year"], grid["metric"]]
     has_denominator = (denominator.notna() | ~grid["reported"]).groupby(keys).transform("all")
-    normalise = (grid["per"] != "raw") & has_denominator
+    any_reported = grid["reported"].groupby(keys).transform("any")
+    normalise = (grid["per"] != "raw") & has_denominator & any_reported
     grid["basis"] = np.where(normalise, grid["per"], "raw")
     grid["basis_value"] = np.where(normalise, grid["value"] / denominator, grid["value"])
     return grid.drop(columns=["population", "villages", "per"])

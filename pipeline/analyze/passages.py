@@ -34,6 +34,8 @@ _NEWLINE_RE = re.compile("\n")
 _TOWNSHIP_SUFFIX_RE = re.compile(r"(?:街道办事处|街道|办事处|镇|乡)$")
 
 OWN_TOWNSHIP = "本乡镇"
+OPENING = "（开头部分）"  # the section of text before the first heading
+CLOSING = "（结尾部分）"  # ... and of text after the last part (sign-off)
 OWN_COUNTY = "本县"
 
 Tokenizer = Callable[[str], list[str]]
@@ -146,7 +148,11 @@ class SectionIndex:
 
     def path_at(self, doc_id: str, offset: int, depth: int = 2) -> str:
         """Given a report and an offset, return the headings holding it ("一、… / （二）…")."""
-        held = [h for h in self.by_doc.get(doc_id, ()) if h[0] <= offset < h[1] and h[2] > 0]
+        headings = self.by_doc.get(doc_id, ())
+        held = [h for h in headings if h[0] <= offset < h[1] and h[2] > 0]
+        if not held:
+            before = not any(h[0] <= offset for h in headings if h[2] > 0)
+            return OPENING if before else CLOSING
         held.sort(key=lambda h: h[2])
         return " / ".join(h[3] for h in held[:depth])
 
