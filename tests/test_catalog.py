@@ -152,3 +152,9 @@ def test_rows_have_exactly_the_contract_columns(catalog, tok):
 def test_a_document_without_text_gives_no_rows(catalog, tok):
     doc = Document(doc_id="x.pdf", format="pdf", status="failed", reason="encrypted")
     assert extract_document(doc, catalog, tok) == ([], [])
+
+
+def test_tokenizer_keeps_its_cache_where_told(tmp_path):
+    tok = make_tokenizer(cache_dir=tmp_path / "cache")
+    assert tok.lcut("调解矛盾纠纷12件", HMM=False)[:2] == ["调解", "矛盾纠纷"]
+    assert list((tmp_path / "cache").glob("jieba*.cache"))

@@ -19,13 +19,22 @@ from pipeline.config import DEFAULT_USER_DICT
 from pipeline.errors import ConfigError
 
 
-def make_tokenizer(user_dict: str | os.PathLike | None = None) -> jieba.Tokenizer:
-    """Given a user dictionary path (default: the shipped one), return a loaded Tokenizer."""
+def make_tokenizer(
+    user_dict: str | os.PathLike | None = None, cache_dir: str | os.PathLike | None = None
+) -> jieba.Tokenizer:
+    """Given a user dictionary path (default: the shipped one), return a loaded Tokenizer.
+
+    jieba keeps its prefix dictionary in a cache file, by default in the temp folder; give
+    ``cache_dir`` (e.g. OUT_DIR/.cache) to keep it there instead.
+    """
     path = Path(user_dict) if user_dict is not None else DEFAULT_USER_DICT
     if not path.is_file():
         raise ConfigError(f"jieba user dictionary not found: {path}")
     logging.getLogger("jieba").setLevel(logging.WARNING)  # "Building prefix dict…" on stderr
     tok = jieba.Tokenizer()
+    if cache_dir is not None:
+        Path(cache_dir).mkdir(parents=True, exist_ok=True)
+        tok.tmp_dir = str(cache_dir)
     try:
         tok.load_userdict(str(path))
     except (ValueError, UnicodeDecodeError) as e:
