@@ -151,7 +151,9 @@ def _gold_rows(documents, sections, texts, gold):
 
 
 @functools.lru_cache(maxsize=1)
-def sample_analysis() -> tuple[dict[str, pd.DataFrame], dict[str, str], pd.DataFrame, dict[str, pd.DataFrame]]:
+def sample_analysis() -> tuple[
+    dict[str, pd.DataFrame], dict[str, str], pd.DataFrame, dict[str, pd.DataFrame]
+]:
     """Return (tables, texts, townships, analysis tables) of the sample county, computed once."""
     from pipeline.analyze import analyze
 
@@ -168,7 +170,9 @@ def documents_frame(rows: list[dict]) -> pd.DataFrame:
         base.update({item: True for item in contracts.REQUIRED_ITEMS})
         base.update(row)
         full.append(base)
-    return contracts.conform(pd.DataFrame(full, columns=contracts.columns("documents")), "documents")
+    return contracts.conform(
+        pd.DataFrame(full, columns=contracts.columns("documents")), "documents"
+    )
 
 
 def metrics_frame(rows: list[dict]) -> pd.DataFrame:
@@ -178,9 +182,16 @@ def metrics_frame(rows: list[dict]) -> pd.DataFrame:
     for row in rows:
         spec = settings.metrics.get(row["metric"])
         base = {c: None for c in contracts.columns("metrics")}
-        base.update(dimension=spec.dimension if spec else "leadership", unit=spec.unit if spec else "",
-                    approx=False, evidence=f"{row['metric']} {row['value']}", start=0, end=1,
-                    rule="test", section="一、主要工作")
+        base.update(
+            dimension=spec.dimension if spec else "leadership",
+            unit=spec.unit if spec else "",
+            approx=False,
+            evidence=f"{row['metric']} {row['value']}",
+            start=0,
+            end=1,
+            rule="test",
+            section="一、主要工作",
+        )
         base.update(row)
         full.append(base)
     return contracts.conform(pd.DataFrame(full, columns=contracts.columns("metrics")), "metrics")

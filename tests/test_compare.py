@@ -20,24 +20,35 @@ SETTINGS = load_settings()
 
 
 def _docs(n=5, year=2023, county="甲县"):
-    return documents_frame([
-        {"doc_id": f"{county}/{year}/t{i}.txt", "county": county, "township": f"t{i}镇", "year": year}
-        for i in range(n)
-    ])
+    return documents_frame(
+        [
+            {
+                "doc_id": f"{county}/{year}/t{i}.txt",
+                "county": county,
+                "township": f"t{i}镇",
+                "year": year,
+            }
+            for i in range(n)
+        ]
+    )
 
 
 def _row(table, township, metric, year=2023):
-    rows = table[(table["township"] == township) & (table["metric"] == metric) & (table["year"] == year)]
+    rows = table[
+        (table["township"] == township) & (table["metric"] == metric) & (table["year"] == year)
+    ]
     assert len(rows) == 1
     return rows.iloc[0]
 
 
 def test_not_reported_is_not_zero():
     docs = _docs(3)
-    metrics = metrics_frame([
-        {"doc_id": "甲县/2023/t0.txt", "metric": "publicity_events", "value": 0},
-        {"doc_id": "甲县/2023/t1.txt", "metric": "publicity_events", "value": 12},
-    ])
+    metrics = metrics_frame(
+        [
+            {"doc_id": "甲县/2023/t0.txt", "metric": "publicity_events", "value": 0},
+            {"doc_id": "甲县/2023/t1.txt", "metric": "publicity_events", "value": 12},
+        ]
+    )
     c = metrics_to_comparison(documents_to_comparable(docs), metrics, None, SETTINGS)
     zero, missing = _row(c, "t0镇", "publicity_events"), _row(c, "t2镇", "publicity_events")
     assert bool(zero["reported"]) and zero["value"] == 0
@@ -50,10 +61,12 @@ def test_not_reported_is_not_zero():
 def test_peer_statistics_exact():
     docs = _docs(5)
     values = [2, 4, 6, 8, 100]
-    metrics = metrics_frame([
-        {"doc_id": f"甲县/2023/t{i}.txt", "metric": "leadership_meetings", "value": v}
-        for i, v in enumerate(values)
-    ])
+    metrics = metrics_frame(
+        [
+            {"doc_id": f"甲县/2023/t{i}.txt", "metric": "leadership_meetings", "value": v}
+            for i, v in enumerate(values)
+        ]
+    )
     c = metrics_to_comparison(documents_to_comparable(docs), metrics, None, SETTINGS)
     r = _row(c, "t0镇", "leadership_meetings")
     assert (r["median"], r["q1"], r["q3"]) == (6.0, 4.0, 8.0)
@@ -66,10 +79,12 @@ def test_peer_statistics_exact():
 
 def test_lower_is_better_ranks_smallest_first():
     docs = _docs(3)
-    metrics = metrics_frame([
-        {"doc_id": f"甲县/2023/t{i}.txt", "metric": "litigation_losses", "value": v}
-        for i, v in enumerate([0, 1, 3])
-    ])
+    metrics = metrics_frame(
+        [
+            {"doc_id": f"甲县/2023/t{i}.txt", "metric": "litigation_losses", "value": v}
+            for i, v in enumerate([0, 1, 3])
+        ]
+    )
     c = metrics_to_comparison(documents_to_comparable(docs), metrics, None, SETTINGS)
     assert _row(c, "t0镇", "litigation_losses")["rank"] == 1
     assert _row(c, "t2镇", "litigation_losses")["rank"] == 3
@@ -77,12 +92,20 @@ def test_lower_is_better_ranks_smallest_first():
 
 def test_per_10k_normalisation_needs_every_reporter():
     docs = _docs(2)
-    metrics = metrics_frame([
-        {"doc_id": "甲县/2023/t0.txt", "metric": "people_reached", "value": 1000},
-        {"doc_id": "甲县/2023/t1.txt", "metric": "people_reached", "value": 1000},
-    ])
-    towns = pd.DataFrame({"county": ["甲县", "甲县"], "township": ["t0镇", "t1镇"],
-                          "population": [10000, 40000], "villages": [5, 10]})
+    metrics = metrics_frame(
+        [
+            {"doc_id": "甲县/2023/t0.txt", "metric": "people_reached", "value": 1000},
+            {"doc_id": "甲县/2023/t1.txt", "metric": "people_reached", "value": 1000},
+        ]
+    )
+    towns = pd.DataFrame(
+        {
+            "county": ["甲县", "甲县"],
+            "township": ["t0镇", "t1镇"],
+            "population": [10000, 40000],
+            "villages": [5, 10],
+        }
+    )
     c = metrics_to_comparison(documents_to_comparable(docs), metrics, towns, SETTINGS)
     assert _row(c, "t0镇", "people_reached")["basis"] == "per_10k"
     assert _row(c, "t0镇", "people_reached")["basis_value"] == 1000
@@ -97,10 +120,12 @@ def test_per_10k_normalisation_needs_every_reporter():
 
 def test_change_against_previous_year():
     docs = pd.concat([_docs(1, 2023), _docs(1, 2024)], ignore_index=True)
-    metrics = metrics_frame([
-        {"doc_id": "甲县/2023/t0.txt", "metric": "publicity_events", "value": 30},
-        {"doc_id": "甲县/2024/t0.txt", "metric": "publicity_events", "value": 6},
-    ])
+    metrics = metrics_frame(
+        [
+            {"doc_id": "甲县/2023/t0.txt", "metric": "publicity_events", "value": 30},
+            {"doc_id": "甲县/2024/t0.txt", "metric": "publicity_events", "value": 6},
+        ]
+    )
     c = metrics_to_comparison(documents_to_comparable(docs), metrics, None, SETTINGS)
     r = _row(c, "t0镇", "publicity_events", 2024)
     assert r["prev_value"] == 30 and r["change"] == -24 and r["change_pct"] == pytest.approx(-80)
@@ -109,13 +134,26 @@ def test_change_against_previous_year():
 
 
 def test_each_report_counted_once():
-    docs = documents_frame([
-        {"doc_id": "甲县/2023/a.txt", "county": "甲县", "township": "a镇", "year": 2023},
-        {"doc_id": "甲县/2023/a-copy.txt", "county": "甲县", "township": "a镇", "year": 2023,
-         "duplicate_of": "甲县/2023/a.txt", "status": "warning"},
-        {"doc_id": "甲县/2023/b.txt", "county": "甲县", "township": "b镇", "year": 2023,
-         "status": "failed"},
-    ])
+    docs = documents_frame(
+        [
+            {"doc_id": "甲县/2023/a.txt", "county": "甲县", "township": "a镇", "year": 2023},
+            {
+                "doc_id": "甲县/2023/a-copy.txt",
+                "county": "甲县",
+                "township": "a镇",
+                "year": 2023,
+                "duplicate_of": "甲县/2023/a.txt",
+                "status": "warning",
+            },
+            {
+                "doc_id": "甲县/2023/b.txt",
+                "county": "甲县",
+                "township": "b镇",
+                "year": 2023,
+                "status": "failed",
+            },
+        ]
+    )
     assert list(documents_to_comparable(docs)["doc_id"]) == ["甲县/2023/a.txt"]
 
 

@@ -18,12 +18,33 @@ STRONG = ("清河镇", "柳塘镇", "桃源街道")
 # samples/README.md, "Roles": dimensions without any value in the weak townships' reports
 # (at least these; the coverage table adds leadership for 白沙乡 2023).
 README_ZERO_DIMENSIONS = {
-    ("石门乡", 2023): {"disclosure", "enforcement", "oversight", "legal_service", "disputes", "publicity"},
-    ("石门乡", 2024): {"disclosure", "enforcement", "oversight", "legal_service", "disputes", "publicity"},
+    ("石门乡", 2023): {
+        "disclosure",
+        "enforcement",
+        "oversight",
+        "legal_service",
+        "disputes",
+        "publicity",
+    },
+    ("石门乡", 2024): {
+        "disclosure",
+        "enforcement",
+        "oversight",
+        "legal_service",
+        "disputes",
+        "publicity",
+    },
     ("白沙乡", 2023): {"disclosure", "enforcement", "oversight", "legal_service"},
     ("白沙乡", 2024): {"disclosure", "enforcement", "oversight", "legal_service"},
     ("梅岭乡", 2023): {"disclosure", "enforcement", "oversight", "legal_service", "disputes"},
-    ("梅岭乡", 2024): {"disclosure", "enforcement", "oversight", "legal_service", "disputes", "publicity"},
+    ("梅岭乡", 2024): {
+        "disclosure",
+        "enforcement",
+        "oversight",
+        "legal_service",
+        "disputes",
+        "publicity",
+    },
 }
 
 
@@ -33,7 +54,9 @@ def _gold_zero_dimensions() -> dict[tuple[str, int], set[str]]:
     metrics = tables["metrics"]
     out = {}
     for township, year in README_ZERO_DIMENSIONS:
-        have = set(metrics[(metrics["township"] == township) & (metrics["year"] == year)]["dimension"])
+        have = set(
+            metrics[(metrics["township"] == township) & (metrics["year"] == year)]["dimension"]
+        )
         out[(township, year)] = DIMENSIONS - have
     return out
 
@@ -88,7 +111,11 @@ def test_missing_parts_drop_and_self_named(flags):
     assert items["message"].str.contains("存在的不足和原因").any()
     assert items["message"].str.contains("第一责任人").any()
     drops = _of(flags, "杏花乡", 2024, "year_over_year_drop")
-    assert set(drops["metric"]) == {"disputes_mediated", "publicity_events", "materials_distributed"}
+    assert set(drops["metric"]) == {
+        "disputes_mediated",
+        "publicity_events",
+        "materials_distributed",
+    }
     assert (drops["severity"] == "high").all()
     named = _of(flags, "双河镇", 2024, "self_named_problem")
     assert {"publicity", "disputes"} <= set(named["dimension"])
@@ -97,10 +124,32 @@ def test_missing_parts_drop_and_self_named(flags):
 
 def test_every_flag_explains_itself(flags):
     assert len(flags) > 0
-    assert list(flags.columns[:7]) == ["township", "year", "dimension", "severity", "rule", "message", "evidence"]
-    assert flags["message"].map(lambda m: bool(re.search(r"[\u4e00-\u9fff]", m)) and m.endswith("。")).all()
-    quoted = flags[flags["rule"].isin(["bottom_quartile", "year_over_year_drop", "self_named_problem",
-                                       "copied_text", "copied_from_last_year", "foreign_name"])]
+    assert list(flags.columns[:7]) == [
+        "township",
+        "year",
+        "dimension",
+        "severity",
+        "rule",
+        "message",
+        "evidence",
+    ]
+    assert (
+        flags["message"]
+        .map(lambda m: bool(re.search(r"[\u4e00-\u9fff]", m)) and m.endswith("。"))
+        .all()
+    )
+    quoted = flags[
+        flags["rule"].isin(
+            [
+                "bottom_quartile",
+                "year_over_year_drop",
+                "self_named_problem",
+                "copied_text",
+                "copied_from_last_year",
+                "foreign_name",
+            ]
+        )
+    ]
     assert (quoted["evidence"].str.len() > 0).all()
     assert (quoted["section"].str.len() > 0).all()
     texts = sample_analysis()[1]
@@ -111,17 +160,31 @@ def test_every_flag_explains_itself(flags):
 
 def _small(values, settings=SETTINGS, doc_changes=None):
     doc_changes = doc_changes or {}
-    docs = documents_frame([
-        {"doc_id": f"县/2023/t{i}.txt", "county": "县", "township": f"t{i}镇", "year": 2023,
-         **doc_changes.get(i, {})}
-        for i in range(len(values))
-    ])
-    metrics = metrics_frame([
-        {"doc_id": f"县/2023/t{i}.txt", "metric": "publicity_events", "value": v}
-        for i, v in enumerate(values) if v is not None
-    ])
-    tables = {"documents": docs, "sections": contracts.empty("sections"), "metrics": metrics,
-              "practices": contracts.empty("practices")}
+    docs = documents_frame(
+        [
+            {
+                "doc_id": f"县/2023/t{i}.txt",
+                "county": "县",
+                "township": f"t{i}镇",
+                "year": 2023,
+                **doc_changes.get(i, {}),
+            }
+            for i in range(len(values))
+        ]
+    )
+    metrics = metrics_frame(
+        [
+            {"doc_id": f"县/2023/t{i}.txt", "metric": "publicity_events", "value": v}
+            for i, v in enumerate(values)
+            if v is not None
+        ]
+    )
+    tables = {
+        "documents": docs,
+        "sections": contracts.empty("sections"),
+        "metrics": metrics,
+        "practices": contracts.empty("practices"),
+    }
     texts = {d: f"{d}全年开展普法宣传活动。" for d in docs["doc_id"]}
     return analyze(tables, texts, settings)["flags"]
 

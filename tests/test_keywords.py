@@ -21,7 +21,9 @@ def tokenizer():
 def test_numbers_and_numerals_are_never_terms(tokenizer):
     words = words_of("调解成功率98.5%，全年开展十二次活动，1,234人参加，两场讲座", tokenizer)
     assert not any(ch.isdigit() for w in words for ch in w)
-    terms = np.array(["十二", "两场", "三次", "第一", "调解", "法律顾问", "工作", "本乡镇", "a_b"], dtype=object)
+    terms = np.array(
+        ["十二", "两场", "三次", "第一", "调解", "法律顾问", "工作", "本乡镇", "a_b"], dtype=object
+    )
     kept = set(terms[keyword_columns(terms, SETTINGS)])
     assert kept == {"调解", "法律顾问"}
 
@@ -33,12 +35,19 @@ def test_distinctive_terms_against_the_county():
         "三镇": "组织物业小区纠纷调解，推动城市更新依法征收。",
         "四镇": "推进土地流转合同规范，调处土地承包纠纷。",
     }
-    docs = documents_frame([
-        {"doc_id": f"甲县/2023/{t}.txt", "county": "甲县", "township": t, "year": 2023} for t in bodies
-    ])
+    docs = documents_frame(
+        [
+            {"doc_id": f"甲县/2023/{t}.txt", "county": "甲县", "township": t, "year": 2023}
+            for t in bodies
+        ]
+    )
     texts = {f"甲县/2023/{t}.txt": f"{t}党委高度重视法治建设。{body}" for t, body in bodies.items()}
-    tables = {"documents": docs, "sections": contracts.empty("sections"),
-              "metrics": contracts.empty("metrics"), "practices": contracts.empty("practices")}
+    tables = {
+        "documents": docs,
+        "sections": contracts.empty("sections"),
+        "metrics": contracts.empty("metrics"),
+        "practices": contracts.empty("practices"),
+    }
     kw = analyze(tables, texts, SETTINGS)["keywords"]
     first = kw[kw["township"] == "一镇"].sort_values("rank")
     assert "竹木" in set(first["term"]) or "竹农" in set(first["term"])

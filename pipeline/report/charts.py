@@ -84,8 +84,19 @@ def score_heatmap(scores: pd.DataFrame, settings: AnalysisSettings, title: str) 
 def metric_bars(
     comparison: pd.DataFrame, metric: str, settings: AnalysisSettings, title: str
 ) -> bytes:
-    """Given one county-year's comparison rows, return a bar chart of one metric with the county
-    median; townships that did not report it get a grey hatched stub labelled 未报告."""
+    """Given one county-year's comparison rows, return the PNG of metric_bars_figure."""
+    with plt.rc_context(chart_style()):
+        return figure_to_png(
+            metric_bars_figure(comparison, metric, settings, title), _dpi(settings)
+        )
+
+
+def metric_bars_figure(
+    comparison: pd.DataFrame, metric: str, settings: AnalysisSettings, title: str
+):
+    """Given one county-year's comparison rows, return a bar chart figure of one metric with the
+    county median; townships that did not report it get a grey hatched stub labelled 未报告,
+    a reported 0 is a bar of height 0 labelled 0."""
     rows = comparison[comparison["metric"] == metric].copy()
     rows = rows.sort_values(["reported", "basis_value", "township"], ascending=[False, False, True])
     basis = rows.loc[rows["reported"], "basis"].iloc[0] if rows["reported"].any() else "raw"
@@ -138,7 +149,7 @@ def metric_bars(
         ax.set_ylim(0, top * 1.18)
         ax.set_title(title)
         ax.spines[["top", "right"]].set_visible(False)
-        return figure_to_png(fig, _dpi(settings))
+        return fig
 
 
 def township_radar(
