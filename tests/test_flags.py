@@ -1,6 +1,7 @@
 """Weak-area flags on the sample county (samples/README.md says where it is weak) and rule units."""
 
 import re
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -227,3 +228,27 @@ def test_flags_table_conforms():
     flags = sample_analysis()[3]["flags"]
     assert isinstance(contracts.conform(flags, "flags"), pd.DataFrame)
     assert set(flags["severity"]) <= set(contracts.SEVERITIES)
+
+
+RAW = Path(__file__).resolve().parent.parent / "raw"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (RAW / "青溪县").is_dir(), reason="raw/ not rendered (make samples)")
+def test_extracted_sample_county_gives_the_same_flags(tmp_path):
+    """The real pipeline (ingest + extraction of raw/) flags exactly what the gold tables do."""
+    from pipeline.ingest.townships import read_townships
+    from pipeline.run import RunSettings, extract_corpus
+
+    result = extract_corpus(
+        RAW, RunSettings(jobs=1, cache=False, progress=False), tmp_path / "cache"
+    )
+    base = {n: getattr(result, n) for n in ("documents", "sections", "metrics", "practices")}
+    real = analyze(base, result.texts, SETTINGS, read_townships(RAW))["flags"]
+    gold = sample_analysis()[3]["flags"]
+    key = ["township", "year", "dimension", "severity", "rule", "metric", "practice"]
+
+    def keys(frame):
+        return set(map(tuple, frame[key].astype(str).to_numpy()))
+
+    assert keys(real) == keys(gold)
