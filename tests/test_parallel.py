@@ -1,0 +1,56 @@
+"""--jobs N runs documents on a process pool and writes the same bytes as --jobs 1."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.run import RunSettings, run_extract
+from pipeline.samples.synthetic import write_text_corpus
+from tests.conftest import RAW
+
+
+def output_files(out: Path) -> dict[str, bytes]:
+    """Given an output folder, return every file but the cache, by relative path."""
+    return {
+        p.relative_to(out).as_posix(): p.read_bytes()
+        for p in sorted(out.rglob("*"))
+        if p.is_file() and ".cache" not in p.relative_to(out).parts
+    }
+
+
+def extract(raw: Path, out: Path, jobs: int) -> dict[str, bytes]:
+    run_extract(raw, out, RunSettings(jobs=jobs, cache=False, progress=False))
+    return output_files(out)
+
+
+@pytest.fixture(scope="module")
+def synthetic_raw(tmp_path_factory) -> Path:
+    return write_text_corpus(tmp_path_factory.mktemp("synthetic") / "corpus", 30, seed=3).raw
+
+
+@pytest.mark.slow
+def test_sample_county_with_two_jobs_is_byte_identical_to_one(tmp_path):
+    one = extract(RAW, tmp_path / "one", jobs=1)
+    two = extract(RAW, tmp_path / "two", jobs=2)
+    assert sorted(one) == sorted(two)
+    assert len([p for p in one if p.startswith("text/")]) == 24
+    assert [p for p in one if one[p] != two[p]] == []
+
+
+@pytest.mark.slow
+def test_synthetic_corpus_with_three_jobs_is_byte_identical_to_one(tmp_path, synthetic_raw):
+    one = extract(synthetic_raw, tmp_path / "one", jobs=1)
+    three = extract(synthetic_raw, tmp_path / "three", jobs=3)
+    assert sorted(one) == sorted(three)
+    assert [p for p in one if one[p] != three[p]] == []
+
+
+def test_default_jobs_is_every_core(monkeypatch):
+    from pipeline import run
+
+    monkeypatch.setattr(run.os, "cpu_count", lambda: 6)
+    assert run._default_jobs() == 6
+    monkeypatch.setattr(run.os, "cpu_count", lambda: None)
+    assert run._default_jobs() == 1
