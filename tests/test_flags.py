@@ -252,3 +252,38 @@ def test_extracted_sample_county_gives_the_same_flags(tmp_path):
         return set(map(tuple, frame[key].astype(str).to_numpy()))
 
     assert keys(real) == keys(gold)
+
+
+def test_analysis_does_not_depend_on_input_order():
+    from pipeline.outputs import csv_bytes
+
+    tables, texts, towns, out = sample_analysis()
+    shuffled = {k: v.sample(frac=1, random_state=7) for k, v in tables.items()}
+    again = analyze(
+        shuffled,
+        dict(reversed(list(texts.items()))),
+        SETTINGS,
+        towns.sample(frac=1, random_state=3),
+    )
+    assert all(csv_bytes(out[k]) == csv_bytes(again[k]) for k in out)
+
+
+def test_no_comparable_report_gives_empty_tables(tmp_path):
+    from pipeline.outputs import OutputSet
+    from pipeline.report import write_reports
+
+    docs = documents_frame([{"doc_id": "x.txt", "status": "failed", "reason": "unreadable"}])
+    tables = {
+        "documents": docs,
+        "sections": contracts.empty("sections"),
+        "metrics": contracts.empty("metrics"),
+        "practices": contracts.empty("practices"),
+    }
+    out = analyze(tables, {}, SETTINGS)
+    assert all(len(v) == 0 for v in out.values())
+    with OutputSet(tmp_path) as staged:
+        assert write_reports({**tables, **out}, {}, SETTINGS, staged) == [
+            "report.xlsx",
+            "report.html",
+        ]
+    assert "unreadable" in (tmp_path / "report.html").read_text(encoding="utf-8")

@@ -64,6 +64,8 @@ def analyze(
     practices = tables.get("practices", contracts.empty("practices"))
     sections = SectionIndex.from_table(tables.get("sections", contracts.empty("sections")))
     docs = documents_to_comparable(documents)
+    if docs.empty:
+        return {name: contracts.empty(name) for name in ANALYSIS_TABLES}
     metrics = metrics[metrics["doc_id"].isin(docs["doc_id"])]
     practices = practices[practices["doc_id"].isin(docs["doc_id"])]
 

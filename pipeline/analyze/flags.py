@@ -161,7 +161,9 @@ def _described(value, unit, basis) -> str:
 # ---------------------------------------------------------------- evidence lookups
 
 
-def _keyword_regex(words) -> re.Pattern | None:
+@functools.lru_cache(maxsize=256)
+def _keyword_regex(words: tuple[str, ...]) -> re.Pattern | None:
+    """Given keywords, return one pattern matching any of them (longest first), or None."""
     words = sorted({w for w in words if w}, key=lambda w: (-len(w), w))
     return re.compile("|".join(re.escape(w) for w in words)) if words else None
 
@@ -226,7 +228,9 @@ def no_quantitative_evidence(inputs: FlagInputs, settings: AnalysisSettings) -> 
         doc = inputs.doc[row.doc_id]
         label = settings.dimension_label(row.dimension)
         evidence, section = _first_sentence(
-            inputs, row.doc_id, _keyword_regex(settings.dimension_keywords.get(row.dimension, ()))
+            inputs,
+            row.doc_id,
+            _keyword_regex(tuple(settings.dimension_keywords.get(row.dimension, ()))),
         )
         said = "只有原则性表述" if evidence else "报告未提及该项工作"
         message = (
@@ -330,7 +334,7 @@ def practice_missing(inputs: FlagInputs, settings: AnalysisSettings) -> list[dic
         evidence, section = _first_sentence(
             inputs,
             row.doc_id,
-            _keyword_regex(spec.words if spec else ()),
+            _keyword_regex(tuple(spec.words) if spec else ()),
             prefer_kinds=("problems", "plans", "achievements"),
         )
         seen = "报告中仅见下面的相关表述" if evidence else "本报告未见该做法"
