@@ -177,39 +177,43 @@ SENTENCE_COLUMNS = [
 ]
 
 
+def text_to_sentences(
+    text: str, township: str | None, county: str | None, tokenizer, seen: dict | None = None
+) -> list[tuple[int, int, int, str, str]]:
+    """Given one report's cleaned text, its own names and a tokenizer, return per sentence
+    (para, start, end, key, words): para is the line number, key the form that decides whether
+    two sentences are the same, words the space-joined jieba words of the name-masked sentence.
+    ``seen`` (masked sentence -> words) lets repeated sentences be segmented once.
+
+    Pure and per document, so it can run where the document is read (e.g. extraction workers)."""
+    seen = {} if seen is None else seen
+    line_starts = [0, *(m.end() for m in _NEWLINE_RE.finditer(text))]
+    out = []
+    for start, end in sentence_spans(text):
+        masked = mask_names(text[start:end], township, county)
+        words = seen.get(masked)
+        if words is None:
+            words = seen[masked] = " ".join(words_of(masked, tokenizer))
+        para = bisect.bisect_right(line_starts, start) - 1
+        out.append((para, start, end, sentence_key(masked), words))
+    return out
+
+
 def corpus_sentences(
     docs: pd.DataFrame, texts: dict[str, str], tokenizer, settings: dict
 ) -> pd.DataFrame:
     """Given comparable reports (doc_id, county, year, township), their texts, a tokenizer and the
-    similarity settings, return one row per sentence: doc_id, county, year, township, para (line
-    number), start, end, key, words (space-joined jieba words of the masked sentence) and
-    boilerplate. A sentence met twice (boilerplate, copies) is segmented once."""
+    similarity settings, return one row per sentence: doc_id, county, year, township, para,
+    start, end, key, words (see text_to_sentences) and boilerplate."""
     rows = []
     seen: dict[str, str] = {}
     for doc in docs.itertuples(index=False):
-        text = texts.get(doc.doc_id) or ""
         township = None if pd.isna(doc.township) else doc.township
         county = None if pd.isna(doc.county) else doc.county
-        line_starts = [0, *(m.end() for m in _NEWLINE_RE.finditer(text))]
-        for start, end in sentence_spans(text):
-            masked = mask_names(text[start:end], township, county)
-            words = seen.get(masked)
-            if words is None:
-                words = seen[masked] = " ".join(words_of(masked, tokenizer))
-            para = bisect.bisect_right(line_starts, start) - 1
-            rows.append(
-                (
-                    doc.doc_id,
-                    doc.county,
-                    int(doc.year),
-                    doc.township,
-                    para,
-                    start,
-                    end,
-                    sentence_key(masked),
-                    words,
-                )
-            )
+        for sentence in text_to_sentences(
+            texts.get(doc.doc_id) or "", township, county, tokenizer, seen
+        ):
+            rows.append((doc.doc_id, doc.county, int(doc.year), doc.township, *sentence))
     frame = pd.DataFrame(rows, columns=SENTENCE_COLUMNS[:-1])
     frame["boilerplate"] = boilerplate_mask(frame, settings).to_numpy(dtype=bool)
     return frame
