@@ -14,7 +14,7 @@ from pipeline.analyze.settings import settings_from_dict
 from pipeline.config import DEFAULT_ANALYSIS, load_yaml
 from pipeline.report import county_year_figures
 from pipeline.report.charts import NOT_REPORTED, figure_to_png, metric_bars_figure
-from pipeline.report.fonts import bundled_font_path, chart_style, cjk_family
+from pipeline.report.fonts import bundled_font_path, chart_style, cjk_family, register_font
 
 SETTINGS = load_settings()
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -29,6 +29,19 @@ def test_agg_backend_and_a_cjk_font():
     assert matplotlib.get_backend().lower() == "agg"
     assert bundled_font_path() is not None and bundled_font_path().is_file()
     assert cjk_family() in chart_style()["font.sans-serif"]
+
+
+def test_bundled_font_draws_chinese_without_a_system_font():
+    """The fresh-machine path: the Noto Sans CJK SC file of the mplfonts wheel, by file."""
+    family = register_font(bundled_font_path())
+    assert family == "Noto Sans CJK SC"
+    with plt.rc_context({"font.family": "sans-serif", "font.sans-serif": [family]}):
+        fig, ax = plt.subplots()
+        ax.set_title("各乡镇分维度得分 未报告")
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", UserWarning)
+            png = figure_to_png(fig, 50)
+    assert png.startswith(PNG)
 
 
 def test_missing_glyphs_would_fail_this_suite():

@@ -461,7 +461,7 @@ def required_item_missing(inputs: FlagInputs, settings: AnalysisSettings) -> lis
 
 def note_item(item: str) -> str:
     """Given a required item id, return the evidence line of its flag."""
-    return f"全文未找到该部分的标题或内容（{item}）"
+    return "全文未找到该部分的标题或内容"
 
 
 def self_named_problem(inputs: FlagInputs, settings: AnalysisSettings) -> list[dict]:

@@ -71,6 +71,11 @@ def cjk_family() -> str:
             "no Chinese font: install the mplfonts package (pip) or a system CJK font "
             "(apt-get install fonts-noto-cjk)"
         )
+    return register_font(path)
+
+
+def register_font(path: str | Path) -> str:
+    """Given a font file, register it with matplotlib and return its family name."""
     font_manager.fontManager.addfont(str(path))
     return font_manager.FontProperties(fname=str(path)).get_name()
 
