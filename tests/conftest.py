@@ -24,3 +24,13 @@ def seed_text() -> str:
     if not (SEED / "guantian-2023.txt").exists():
         pytest.skip("../shared/corpus/seed not present")
     return (SEED / "guantian-2023.txt").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def sample_processed(tmp_path_factory):
+    """The sample county run through `analyze` once per test session; returns the folder."""
+    from pipeline.run import RunSettings, run_analyze
+
+    out = tmp_path_factory.mktemp("sample_processed")
+    run_analyze(RAW, out, RunSettings(progress=False, jobs=1))
+    return out
