@@ -23,11 +23,13 @@ INCREMENT_POLICIES = ("fallback", "drop")
 TOPIC_SCOPES = ("sentence", "paragraph")
 REQUIRED_CUES = (
     "plan", "plan_headings", "negation", "negation_after", "negation_direct", "negation_distributive", "part",
-    "increment", "uncertain", "shared_rate", "respective", "not_done",
+    "increment", "uncertain", "shared_rate", "respective", "not_done", "total", "whole", "sub_part",
+    "venue_list",
 )  # fmt: skip
 _METRIC_KEYS = {
     "id", "dimension", "label", "unit", "kind", "measures", "phrasings", "weak_phrasings",
-    "topic", "topic_scope", "excludes", "sentence_excludes", "weak_yields", "negatable", "increments", "full",
+    "topic", "topic_scope", "excludes", "sentence_excludes", "paragraph_excludes", "weak_yields", "negatable",
+    "increments", "full",
     "audience_of", "priority",
 }  # fmt: skip
 _PRACTICE_KEYS = {"id", "dimension", "label", "phrasings", "requires", "excludes", "all_of",
@@ -62,6 +64,7 @@ class Metric:
     topic_scope: str = "sentence"  # or "paragraph": the topic may be in the sentence's line
     excludes: re.Pattern | None = None  # must not appear in the number's clause
     sentence_excludes: re.Pattern | None = None  # must not appear in the number's sentence
+    paragraph_excludes: re.Pattern | None = None  # must not appear in the number's paragraph
     weak_yields: bool = False  # a weak phrasing loses to an earlier strong one in the sentence
     negatable: bool = False  # "未发生 …" sets 0
     increments: str = "fallback"  # newly added counts: used only alone, or never (drop)
@@ -295,6 +298,9 @@ def _metrics(raw: Any, where: _Where, dimensions: dict, cues: dict) -> tuple[Met
                 excludes=_optional_alternation(entry.get("excludes"), w.at(field="excludes"), cues),
                 sentence_excludes=_optional_alternation(
                     entry.get("sentence_excludes"), w.at(field="sentence_excludes"), cues
+                ),
+                paragraph_excludes=_optional_alternation(
+                    entry.get("paragraph_excludes"), w.at(field="paragraph_excludes"), cues
                 ),
                 weak_yields=_bool(entry.get("weak_yields", False), w.at(field="weak_yields")),
                 negatable=_bool(entry.get("negatable", False), w.at(field="negatable")),

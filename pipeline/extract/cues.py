@@ -42,6 +42,7 @@ def negation_candidates(s: Sentence) -> list[Candidate]:
                         end=cue.end(),
                         sentence=s.span,
                         rule="negation",
+                        sentence_index=s.index,
                     )
                 )
     return out
@@ -115,6 +116,7 @@ def full_rate_candidates(s: Sentence) -> list[Candidate]:
                     end=m.end(),
                     sentence=s.span,
                     rule="full_rate",
+                    sentence_index=s.index,
                 )
             )
             break

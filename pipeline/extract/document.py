@@ -68,7 +68,7 @@ def text_to_candidates(
     cued_re = _cued_regex(catalog)
     out: list[Candidate] = []
     qi = 0
-    for span in sentences:
+    for index, span in enumerate(sentences):
         here = []
         while qi < len(quantities) and quantities[qi].start < span.end:
             if quantities[qi].start >= span.start:
@@ -77,7 +77,7 @@ def text_to_candidates(
         cued = cued_re.search(text, span.start, span.end) is not None
         if (not here and not cued) or in_plans(span.start):
             continue
-        sentence = Sentence(text, span, catalog, tok, here)
+        sentence = Sentence(text, span, catalog, tok, here, index)
         for q in here:
             out.extend(quantity_to_candidates(sentence, q))
         if cued:

@@ -9,6 +9,13 @@ the span of the number, its sentence and the rule that produced it:
 - ``audience``: people counted at an activity named earlier in the sentence ("覆盖800余人次");
 - ``rate`` / ``rate_shared``: a percent after a rate phrasing ("参考率、合格率均为100%");
 - ``negation`` and ``full_rate`` come from pipeline.extract.cues.
+
+A number ending an item of a 、 list binds only inside its item (法治进校园活动9场、普法宣传活动20场:
+the 9 is not the publicity events'). After the number, the head of a 的 modifier is its object
+(开展3次以宣传宪法为主题的集中学法活动: 学法, not 宣传). A venue list (法律进机关、进乡村、进社区活动) is one
+modifier named by its head (法律进), like a quoted name. Each candidate records whether a total cue
+(共计, 合计…) introduces it and whether its sentence calls it the whole year/township (全年, 全镇)
+or a sub-part (第一季度, 宣传周期间, 在某村): resolve.py decides with them.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ from pipeline.extract.tokenizer import WordBounds, word_bounds
 # this much farther away.
 RIGHT_REACH = 16
 AUDIENCE_MEASURES = ("人", "人次", "名")
+_APPROX_TAIL = "以上左右余多"  # what may follow a number's measure word at the end of its clause
 # A clause opening with "all of them" continues the object of a number ending the clause before.
 _ALL_OF_THEM_RE = re.compile(r"[,:]\s?(?:均|全部|都|均已|全部已)")
 _QUOTE_RE = re.compile(
@@ -60,6 +68,11 @@ class Candidate:
     part: bool = False  # after 其中: a part of a total given before
     increment: bool = False  # after 新增: newly added, not the stock
     local_topic: bool = True  # the metric's topic is named in the number's own clause
+    total: bool = False  # a total cue (共计, 合计, 两级共有…) introduces it in its clause
+    scope: str = (
+        ""  # "whole" (全年, 全镇…) or "sub" (第一季度, 宣传周期间…) by the nearer cue before it
+    )
+    sentence_index: int = 0  # the place of its sentence in the document
 
 
 @dataclass
@@ -71,11 +84,13 @@ class Sentence:
     catalog: Catalog
     tok: jieba.Tokenizer
     quantities: list[Quantity]
+    index: int = 0  # the place of the sentence in the document
     _hits: list[Hit] | None = None
     _majors: list[Span] | None = None
     _minors: list[Span] | None = None
     _bounds: dict[tuple[int, int], WordBounds] = field(default_factory=dict)
     _quotes: list[tuple[int, int]] | None = None
+    _venue_lists: list[tuple[int, int, int]] | None = None
     strong_seen: dict[str, int] = field(default_factory=dict)  # metric -> first strong number
 
     @property
@@ -97,6 +112,25 @@ class Sentence:
             if lo < start and end < hi:
                 return lo, hi
         return start, end
+
+    def venue_list(self, h: Hit) -> tuple[int, int, bool] | None:
+        """Given a hit, return (start, end, is_head) of the venue list holding it, or None:
+        in 法律进机关、进乡村、进社区活动 the head 法律进 names the list, the rest is venues."""
+        if self._venue_lists is None:
+            self._venue_lists = [
+                (m.start(), m.end(), m.start("venues"))
+                for m in self.cue("venue_list").finditer(self.text, self.span.start, self.span.end)
+            ]
+        for lo, hi, head_end in self._venue_lists:
+            if lo <= h.start and h.end <= hi:
+                return lo, hi, h.end <= head_end
+        return None
+
+    def paragraph(self) -> tuple[int, int]:
+        """Return the span of the line (paragraph) holding the sentence."""
+        lo = self.text.rfind("\n", 0, self.span.start) + 1
+        hi = self.text.find("\n", self.span.end)
+        return lo, hi if hi >= 0 else len(self.text)
 
     def major(self, offset: int) -> Span:
         if self._majors is None:
@@ -161,9 +195,7 @@ def has_topic(s: Sentence, m: Metric) -> bool:
         return True
     if m.topic_scope != "paragraph":
         return False
-    lo = s.text.rfind("\n", 0, s.span.start) + 1
-    hi = s.text.find("\n", s.span.end)
-    return m.topic.search(s.text, lo, hi if hi >= 0 else len(s.text)) is not None
+    return m.topic.search(s.text, *s.paragraph()) is not None
 
 
 def _between_counts(s: Sentence, start: int, end: int) -> bool:
@@ -173,23 +205,30 @@ def _between_counts(s: Sentence, start: int, end: int) -> bool:
 def _bind_count(s: Sentence, q: Quantity) -> list[Candidate]:
     """Given a count, return its candidate from the nearest usable phrasing (or none)."""
     major = s.major(q.start)
-    ends_clause = not s.text[q.measure_end : major.end].strip("以上左右余多")
+    minor = s.minor(q.start)
+    ends_clause = not s.text[q.measure_end : major.end].strip(_APPROX_TAIL)
     after_list = s.text[max(major.start, q.start - 2) : q.start].endswith(("等", "等共"))
     reach_end = major.end
     if ends_clause and _ALL_OF_THEM_RE.match(s.text, major.end, s.span.end):
         reach_end = s.major(major.end + 2).end  # 决策3项,均经合法性审查: the next clause says what
+    elif _item_names_object(s, q, minor):
+        reach_end = minor.end  # 法治进校园活动9场、普法宣传活动20场: the next item is not the 9's
+    head_from = _modifier_end(s, q, reach_end)
     options = []
     for h in s.hits:
         if h.metric is not None and (h.metric.is_rate or q.measure not in h.metric.measures):
             continue
         side = h.phrasing.side
-        lo, hi = s.quoted(h.start, h.end)
+        listed = s.venue_list(h)
+        if listed is not None and not listed[2]:
+            continue  # a venue of 法律进机关、进社区: the list's head names it
+        lo, hi = listed[:2] if listed is not None else s.quoted(h.start, h.end)
         if h.end <= q.start and side != "right":
             if h.start < major.start and (not ends_clause or _between_counts(s, h.end, q.start)):
                 continue  # an object of an earlier clause, only for a number ending its clause
             options.append((q.start - hi + (RIGHT_REACH if after_list else 0), 0, h))
-        elif h.start >= q.measure_end and side != "left" and h.end <= reach_end:
-            gap = lo - q.measure_end
+        elif h.start >= head_from and side != "left" and h.end <= reach_end:
+            gap = lo - head_from
             if gap <= RIGHT_REACH and not _between_counts(s, q.measure_end, h.start):
                 options.append((gap, 1, h))
     options.sort(key=lambda o: (o[0], o[1], -(o[2].end - o[2].start), -_priority(o[2])))
@@ -213,6 +252,35 @@ def _bind_count(s: Sentence, q: Quantity) -> list[Candidate]:
     return _audience(s, q)
 
 
+def _item_names_object(s: Sentence, q: Quantity, minor: Span) -> bool:
+    """Given a number ending an item of a 、 list, return True when the item names a counted
+    object before it (法治进校园活动9场、…); in 对重大行政决策10项、镇村合同42份开展合法性审查 the
+    10 has none, and the words after the list say what it counts."""
+    if s.text[q.measure_end : minor.end].strip(_APPROX_TAIL):
+        return False
+    return any(
+        minor.start <= h.start
+        and h.end <= q.start
+        and h.phrasing.side != "right"
+        and (h.metric is None or (not h.metric.is_rate and q.measure in h.metric.measures))
+        for h in s.hits
+    )
+
+
+def _modifier_end(s: Sentence, q: Quantity, reach_end: int) -> int:
+    """Given a number and the end of its right-side reach, return where the object after it
+    may start: after the last 的 followed by a phrasing (开展3次以宣传宪法为主题的集中学法活动: the
+    words before 的 modify the head after it), else right after the measure word."""
+    de = s.text.rfind("的", q.measure_end, reach_end)
+    while de >= 0:
+        if any(h.start > de and h.end <= reach_end for h in s.hits):
+            if not _between_counts(s, q.measure_end, de):
+                return de + 1
+            break
+        de = s.text.rfind("的", q.measure_end, de)
+    return q.measure_end
+
+
 def _priority(h: Hit) -> int:
     return h.metric.priority if h.metric is not None else 0
 
@@ -230,7 +298,7 @@ def _checks_pass(s: Sentence, q: Quantity, h: Hit, region: tuple[int, int] | Non
     lo, hi = region or (min(h.start, minor.start), max(h.end, q.measure_end))
     if s.has(m.excludes, lo, hi) or s.has(s.cue("uncertain"), minor.start, minor.end):
         return False
-    if s.has(m.sentence_excludes):
+    if s.has(m.sentence_excludes) or s.has(m.paragraph_excludes, *s.paragraph()):
         return False
     if p.weak:
         if not has_topic(s, m):
@@ -333,4 +401,20 @@ def _candidate(s: Sentence, q: Quantity, m: Metric, rule: str, h: Hit) -> Candid
         part=s.has(s.cue("part"), s.span.start, q.start),
         local_topic=m.topic is None or s.has(m.topic, minor.start, max(minor.end, h.end)),
         increment=s.cue("increment").search(before_minor) is not None,
+        total=s.has(s.cue("total"), s.major(q.start).start, q.start),
+        scope=_scope(s, q.start),
+        sentence_index=s.index,
     )
+
+
+def _scope(s: Sentence, offset: int) -> str:
+    """Given an offset, return "whole" or "sub" by the nearer whole (全年, 全镇) or sub-part
+    (第一季度, 宣传周期间) cue before it in the sentence, or "" when there is none."""
+    nearest = {}
+    for name in ("whole", "sub_part"):
+        ends = [m.end() for m in s.cue(name).finditer(s.text, s.span.start, offset)]
+        if ends:
+            nearest[name] = ends[-1]
+    if not nearest:
+        return ""
+    return "whole" if max(nearest, key=nearest.get) == "whole" else "sub"

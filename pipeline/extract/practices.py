@@ -8,13 +8,15 @@ decides ``present = True``; otherwise the first mention (planned or negated) is 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from pipeline.extract.catalog import Catalog, Practice
 from pipeline.extract.sentences import Span, sentence_to_clauses, span_at
 
-LIST_REACH = 60  # chars after a list head in which its venues are counted
+# Between two venues of a list: 、/和/及/与 or nothing, and quote marks (法律“进机关、进乡村”).
+_LIST_SEP_RE = re.compile(r"(?:[、和及与]|以及)?[”\"’]?[“\"‘]?")
 
 
 @dataclass(frozen=True)
@@ -54,23 +56,20 @@ def text_to_practices(
 
 
 def _mentions(text, sentences, catalog, practice: Practice, in_plans) -> list[Mention]:
-    spans: list[tuple[int, int, str]] = []
-    conditions: dict[int, object] = {}
+    spans: list[tuple[int, int, str, object]] = []
     for phrasing in practice.phrasings:
         for m in phrasing.regex.finditer(text):
-            spans.append((m.start(), m.end(), "mention"))
-            conditions[m.start()] = phrasing
+            spans.append((m.start(), m.end(), "mention", phrasing))
     if practice.all_of:
-        spans += _all_of_spans(text, practice)
+        spans += [(*span, None) for span in _all_of_spans(text, practice)]
     if practice.list_head is not None:
-        spans += _list_spans(text, sentences, practice)
+        spans += [(*span, None) for span in _list_spans(text, practice)]
     out = []
-    for start, end, rule in spans:
+    for start, end, rule, phrasing in spans:
         sentence = span_at(sentences, start) or Span(0, len(text))
         chunk = text[sentence.start : sentence.end]
         if practice.requires is not None and not practice.requires.search(chunk):
             continue
-        phrasing = conditions.get(start) if rule == "mention" else None
         if phrasing is not None and not _phrasing_holds(phrasing, chunk):
             continue
         clause = span_at(sentence_to_clauses(text, sentence), start) or sentence
@@ -129,13 +128,16 @@ def _all_of_spans(text: str, practice: Practice) -> list[tuple[int, int, str]]:
     return out
 
 
-def _list_spans(text: str, sentences: list[Span], practice: Practice) -> list[tuple[int, int, str]]:
-    """Given text, return a span for each list of at least ``list_min`` venues after a head."""
+def _list_spans(text: str, practice: Practice) -> list[tuple[int, int, str]]:
+    """Given text, return a span for each head followed by at least ``list_min`` different
+    venues, one right after the other (法律进机关、进乡村、进学校; 进机关进乡村进学校)."""
     out = []
     for head in practice.list_head.finditer(text):
-        sentence = span_at(sentences, head.start()) or Span(0, len(text))
-        stop = min(sentence.end, head.start() + LIST_REACH)
-        venues = {m.group() for m in practice.list_item.finditer(text, head.end() - 1, stop)}
+        pos = head.end() - 1  # the 进 the head ends with
+        venues = set()
+        while (item := practice.list_item.match(text, pos)) is not None:
+            venues.add(item.group())
+            pos = _LIST_SEP_RE.match(text, item.end()).end()
         if len(venues) >= practice.list_min:
             out.append((head.start(), head.end(), "list_of"))
     return out

@@ -5,10 +5,15 @@ The rules, in order, for the candidates of one metric:
    whose parts name the metric's topic (中心组学习11次, 其中专题学习法律法规4次) gives way to them;
 2. increments (新增 …) go when a stock figure is there, always for metrics that say ``drop``;
 3. a negation (0) goes when a number is there; a higher-ranked phrasing loses to a lower one;
-4. rates take the first value written;
-5. counts: in one sentence, a value equal to the sum of the others is their total and wins,
+4. a total written after its parts (…村居法律顾问11名,镇村两级共有法律顾问12名), introduced by a
+   total cue in the same sentence or the next, replaces the values before it when it is at least
+   their sum; a whole-year or whole-township figure (全年, 全镇) replaces sub-parts (第一季度,
+   宣传周期间, 在某村);
+5. rates take the first value written;
+6. counts: in one sentence, a value equal to the sum of the others is their total and wins,
    otherwise the values are separate activities and are summed; across sentences, a value
-   repeated is counted once, a total of the others wins, and separate values are summed.
+   repeated is counted once (an exact figure within a rounded one, 20余场 and 23场, is the same
+   figure), a total of the others wins, and separate values are summed.
 """
 
 from __future__ import annotations
@@ -58,6 +63,9 @@ def _resolve_metric(metric: Metric, cands: list[Candidate]) -> Resolved | None:
         return None
     best_rank = min(c.rank for c in cands)
     cands = [c for c in cands if c.rank == best_rank]
+    cands = _totals_over_parts(cands)
+    if any(c.scope == "whole" for c in cands):
+        cands = [c for c in cands if c.scope != "sub"]
     if metric.is_rate:
         numbers = _prefer(cands, lambda c: c.rule != "full_rate")
         first = numbers[0]
@@ -83,6 +91,28 @@ def _drop_general_totals(cands: list[Candidate]) -> list[Candidate]:
     if len(out) < len(cands):
         return [replace(c, part=False) if c.part and c.local_topic else c for c in out]
     return cands
+
+
+def _totals_over_parts(cands: list[Candidate]) -> list[Candidate]:
+    """Given candidates in text order, drop the values a later total sums up: a candidate
+    introduced by a total cue, in the same sentence as they are or the next, at least their
+    sum. Two totals (累计发放宣传资料500份。累计发放普法读本3000册) are separate figures."""
+    dropped: set[int] = set()
+    for c in cands:
+        if not c.total or id(c) in dropped:
+            continue
+        before = [
+            d
+            for d in cands
+            if d.start < c.start
+            and id(d) not in dropped
+            and c.sentence_index - 1 <= d.sentence_index <= c.sentence_index
+        ]
+        if not before or any(d.total for d in before):
+            continue
+        if c.value >= sum(d.value for d in before) - 1e-6:
+            dropped.update(id(d) for d in before)
+    return [c for c in cands if id(c) not in dropped]
 
 
 def _prefer(cands: list[Candidate], good) -> list[Candidate]:
@@ -123,7 +153,7 @@ def _total_of_others(group: list[Candidate]) -> Candidate | None:
 def _across_sentences(metric: Metric, values: list[tuple[float, list[Candidate], str]]) -> Resolved:
     kept: list[tuple[float, list[Candidate], str]] = []
     for value, cands, how in values:
-        if any(abs(value - k[0]) < 1e-6 for k in kept):
+        if any(_same_figure(value, cands, k) for k in kept):
             continue  # the same figure written again
         kept.append((value, cands, how))
     if len(kept) > 2:
@@ -146,6 +176,32 @@ def _across_sentences(metric: Metric, values: list[tuple[float, list[Candidate],
             rule += "+sum"
             note = "sum of " + " + ".join(parts)
     return Resolved(metric, value, approx, sources, rule, note)
+
+
+def _same_figure(value: float, cands: list[Candidate], kept: tuple) -> bool:
+    """Given a sentence's value and a value kept before, return True when they are one figure:
+    equal, or one a single rounded figure (20余场) whose range holds the other (23场)."""
+    if abs(value - kept[0]) < 1e-6:
+        return True
+    if len(cands) != 1 or len(kept[1]) != 1:
+        return False
+    a, b = cands[0], kept[1][0]
+    return (a.approx and _rounded_holds(a.value, b.value)) or (
+        b.approx and _rounded_holds(b.value, a.value)
+    )
+
+
+def _rounded_holds(rounded: float, exact: float) -> bool:
+    """Given a rounded figure (20余 -> 20) and an exact one, return True when the exact one is
+    in the rounded one's range: 20余 covers 20 to 29, 5000余 covers 5000 to 5999."""
+    if rounded <= 0 or not float(rounded).is_integer():
+        return False
+    step = 1
+    n = int(rounded)
+    while n % 10 == 0:
+        n //= 10
+        step *= 10
+    return step > 1 and rounded <= exact < rounded + step
 
 
 def _fmt(value: float) -> str:
