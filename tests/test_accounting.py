@@ -51,3 +51,15 @@ def test_failed_files_are_neither_duplicates_nor_compared():
     marked = mark_duplicates(table)
     assert marked["duplicate_of"].isna().all()
     assert comparable_doc_ids(marked) == []
+
+
+def test_same_township_name_in_two_counties_is_no_conflict():
+    table = docs(
+        [
+            {"doc_id": "甲县/城关镇.txt", "status": "ok", "sha256": "h1", "county": "甲县", "township": "城关镇", "year": 2024},
+            {"doc_id": "乙县/城关镇.txt", "status": "ok", "sha256": "h2", "county": "乙县", "township": "城关镇", "year": 2024},
+        ]
+    )
+    marked = mark_conflicts(mark_duplicates(table))
+    assert (marked["status"] == "ok").all()
+    assert comparable_doc_ids(marked) == ["乙县/城关镇.txt", "甲县/城关镇.txt"]

@@ -11,7 +11,7 @@ import pandas as pd
 
 
 def _append_reason(reason, extra: str) -> str:
-    return extra if reason is None or reason is pd.NA or reason == "" else f"{reason}; {extra}"
+    return extra if reason is None or pd.isna(reason) or reason == "" else f"{reason}; {extra}"
 
 
 def mark_duplicates(documents: pd.DataFrame) -> pd.DataFrame:
@@ -35,8 +35,9 @@ def mark_duplicates(documents: pd.DataFrame) -> pd.DataFrame:
 
 
 def mark_conflicts(documents: pd.DataFrame) -> pd.DataFrame:
-    """Given the documents table, return it with a warning on every file whose township and
-    year another (non-duplicate) file also claims."""
+    """Given the documents table, return it with a warning on every file whose county, township
+    and year another (non-duplicate) file also claims. Same-named townships of different counties
+    (there are many 城关镇) are different townships."""
     docs = documents.copy()
     usable = docs[
         docs["status"].isin(["ok", "warning"])
@@ -44,7 +45,9 @@ def mark_conflicts(documents: pd.DataFrame) -> pd.DataFrame:
         & docs["township"].notna()
         & docs["year"].notna()
     ]
-    for (_town, _year), group in usable.groupby(["township", "year"], sort=True):
+    for (_county, _town, _year), group in usable.groupby(
+        ["county", "township", "year"], sort=True, dropna=False
+    ):
         if len(group) < 2:
             continue
         ids = sorted(group["doc_id"])
@@ -52,8 +55,7 @@ def mark_conflicts(documents: pd.DataFrame) -> pd.DataFrame:
             others = ", ".join(x for x in ids if x != docs.at[i, "doc_id"])
             docs.at[i, "reason"] = _append_reason(
                 docs.at[i, "reason"],
-                f"conflict: {others} also reports {_town} {int(_year)}; "
-                f"comparisons use {ids[0]}",
+                f"conflict: {others} also reports {_town} {int(_year)}; comparisons use {ids[0]}",
             )
             docs.at[i, "status"] = "warning"
     return docs
@@ -66,5 +68,5 @@ def comparable_doc_ids(documents: pd.DataFrame) -> list[str]:
         documents["status"].isin(["ok", "warning"]) & documents["duplicate_of"].isna()
     ].sort_values("doc_id")
     keyed = docs.dropna(subset=["township", "year"])
-    first = keyed.drop_duplicates(subset=["township", "year"], keep="first")
+    first = keyed.drop_duplicates(subset=["county", "township", "year"], keep="first")
     return sorted(first["doc_id"])
