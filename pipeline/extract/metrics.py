@@ -73,6 +73,7 @@ class Candidate:
         ""  # "whole" (全年, 全镇…) or "sub" (第一季度, 宣传周期间…) by the nearer cue before it
     )
     sentence_index: int = 0  # the place of its sentence in the document
+    paragraph: int = 0  # where the line (paragraph) of its sentence starts
 
 
 @dataclass
@@ -90,7 +91,7 @@ class Sentence:
     _minors: list[Span] | None = None
     _bounds: dict[tuple[int, int], WordBounds] = field(default_factory=dict)
     _quotes: list[tuple[int, int]] | None = None
-    _venue_lists: list[tuple[int, int, int]] | None = None
+    _venue_lists: list[tuple[int, int, int, int]] | None = None
     strong_seen: dict[str, int] = field(default_factory=dict)  # metric -> first strong number
 
     @property
@@ -114,16 +115,18 @@ class Sentence:
         return start, end
 
     def venue_list(self, h: Hit) -> tuple[int, int, bool] | None:
-        """Given a hit, return (start, end, is_head) of the venue list holding it, or None:
-        in 法律进机关、进乡村、进社区活动 the head 法律进 names the list, the rest is venues."""
+        """Given a hit, return (start, end, names_it) of the venue list holding it, or None.
+        In 法律进机关、进乡村、进社区宣传活动 the head (法律进) and the words after the last venue
+        (宣传活动) name the list; the venues (进乡村, 进社区) do not."""
         if self._venue_lists is None:
             self._venue_lists = [
-                (m.start(), m.end(), m.start("venues"))
+                (m.start(), m.end(), m.start("venues"), self.text.rfind("进", 0, m.end()))
                 for m in self.cue("venue_list").finditer(self.text, self.span.start, self.span.end)
             ]
-        for lo, hi, head_end in self._venue_lists:
+        for lo, hi, head_end, last_venue in self._venue_lists:
             if lo <= h.start and h.end <= hi:
-                return lo, hi, h.end <= head_end
+                tail = h.end == hi and h.start > last_venue + 1
+                return lo, hi, h.end <= head_end or tail
         return None
 
     def paragraph(self) -> tuple[int, int]:
@@ -285,14 +288,19 @@ def _priority(h: Hit) -> int:
     return h.metric.priority if h.metric is not None else 0
 
 
+def _phrasing_holds(s: Sentence, p: Phrasing) -> bool:
+    """Given a phrasing, return True when its own requires/excludes hold in the sentence."""
+    if p.requires is not None and not s.has(p.requires):
+        return False
+    return p.excludes is None or not s.has(p.excludes)
+
+
 def _checks_pass(s: Sentence, q: Quantity, h: Hit, region: tuple[int, int] | None = None) -> bool:
     """Given a number and a hit, return True when the metric's conditions hold; the metric's
     excludes are looked for from the start of the number's clause (or the hit) to the number,
     or in ``region`` when given."""
     m, p = h.metric, h.phrasing
-    if p.requires is not None and not s.has(p.requires):
-        return False
-    if p.excludes is not None and s.has(p.excludes):
+    if not _phrasing_holds(s, p):
         return False
     minor = s.minor(q.start)
     lo, hi = region or (min(h.start, minor.start), max(h.end, q.measure_end))
@@ -318,7 +326,11 @@ def _audience(s: Sentence, q: Quantity) -> list[Candidate]:
     cue = s.catalog.audience
     if not s.has(cue, minor.start, minor.end) and s.text[minor.start : q.start].strip():
         return []
-    activities = [h for h in s.hits if h.metric is not None and h.end <= q.start]
+    activities = [
+        h
+        for h in s.hits
+        if h.metric is not None and h.end <= q.start and _phrasing_holds(s, h.phrasing)
+    ]
     for h in sorted(activities, key=lambda h: -h.end):
         owners = [m for m in s.catalog.metrics if h.metric.id in m.audience_of]
         if not owners:
@@ -404,6 +416,7 @@ def _candidate(s: Sentence, q: Quantity, m: Metric, rule: str, h: Hit) -> Candid
         total=s.has(s.cue("total"), s.major(q.start).start, q.start),
         scope=_scope(s, q.start),
         sentence_index=s.index,
+        paragraph=s.paragraph()[0],
     )
 
 

@@ -6,8 +6,9 @@ The rules, in order, for the candidates of one metric:
 2. increments (新增 …) go when a stock figure is there, always for metrics that say ``drop``;
 3. a negation (0) goes when a number is there; a higher-ranked phrasing loses to a lower one;
 4. a total written after its parts (…村居法律顾问11名,镇村两级共有法律顾问12名), introduced by a
-   total cue in the same sentence or the next, replaces the values before it when it is at least
-   their sum; a whole-year or whole-township figure (全年, 全镇) replaces sub-parts (第一季度,
+   total cue in the same sentence or one of the two before it in its paragraph (or the sentence
+   just before), replaces the values there when it is at least their sum (or a rounded figure
+   holding it: 累计学法20余次 after 4+12+6); a whole-year or whole-township figure (全年, 全镇) replaces sub-parts (第一季度,
    宣传周期间, 在某村);
 5. rates take the first value written;
 6. counts: in one sentence, a value equal to the sum of the others is their total and wins,
@@ -95,24 +96,28 @@ def _drop_general_totals(cands: list[Candidate]) -> list[Candidate]:
 
 def _totals_over_parts(cands: list[Candidate]) -> list[Candidate]:
     """Given candidates in text order, drop the values a later total sums up: a candidate
-    introduced by a total cue, in the same sentence as they are or the next, at least their
-    sum. Two totals (累计发放宣传资料500份。累计发放普法读本3000册) are separate figures."""
+    introduced by a total cue, close before it (``_near_before``), at least their sum. Two
+    totals (累计发放宣传资料500份。累计发放普法读本3000册) are separate figures."""
     dropped: set[int] = set()
     for c in cands:
         if not c.total or id(c) in dropped:
             continue
-        before = [
-            d
-            for d in cands
-            if d.start < c.start
-            and id(d) not in dropped
-            and c.sentence_index - 1 <= d.sentence_index <= c.sentence_index
-        ]
+        before = [d for d in cands if id(d) not in dropped and _near_before(d, c)]
         if not before or any(d.total for d in before):
             continue
-        if c.value >= sum(d.value for d in before) - 1e-6:
+        parts = sum(d.value for d in before)
+        if c.value >= parts - 1e-6 or (c.approx and _rounded_holds(c.value, parts)):
             dropped.update(id(d) for d in before)
     return [c for c in cands if id(c) not in dropped]
+
+
+def _near_before(d: Candidate, c: Candidate) -> bool:
+    """Given two candidates, return True when d is written before c in c's sentence, in one
+    of the two sentences before it in its paragraph, or in the sentence just before it."""
+    if d.start >= c.start:
+        return False
+    back = c.sentence_index - d.sentence_index
+    return back <= 1 or (back <= 2 and d.paragraph == c.paragraph)
 
 
 def _prefer(cands: list[Candidate], good) -> list[Candidate]:
