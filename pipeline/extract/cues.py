@@ -56,7 +56,12 @@ def _negated_metrics(s: Sentence, start: int, end: int, direct: bool) -> list[st
     hits = [h for h in s.hits if start <= h.start and h.end <= end and _negatable(s, h)]
     out = []
     for lo, hi in items:
-        inside = [h for h in hits if lo <= h.start and h.end <= hi]
+        # an item naming what its metric excludes names something else (行政复议被纠错案件)
+        inside = [
+            h
+            for h in hits
+            if lo <= h.start and h.end <= hi and not s.has(h.metric.excludes, lo, hi)
+        ]
         if not inside:
             continue
         if direct and min(h.start for h in inside) - lo > DIRECT_REACH:

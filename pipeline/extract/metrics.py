@@ -168,11 +168,24 @@ def quantity_to_candidates(s: Sentence, q: Quantity) -> list[Candidate]:
     """Given a sentence and one of its numbers, return the candidates the number gives."""
     if plan_before(s, q.start):
         return []
-    if _glued(s, q):
+    if _glued(s, q) or _not_a_single(s, q):
         return []
     if q.percent:
         return _bind_rate(s, q)
     return _bind_count(s, q)
+
+
+def _not_a_single(s: Sentence, q: Quantity) -> bool:
+    """Given a number, return True when it is the 一 of "not a single one" right after a
+    negation cue (未发生一起行政诉讼案件: none, not one); the negation gives the 0."""
+    if s.text[q.start] != "一" or q.value != 1:
+        return False
+    lo = max(s.span.start, q.start - 8)
+    return any(
+        m.end() == q.start
+        for name in ("negation", "negation_direct")
+        for m in s.cue(name).finditer(s.text, lo, q.start)
+    )
 
 
 def plan_before(s: Sentence, offset: int) -> bool:

@@ -6,9 +6,9 @@ The rules, in order, for the candidates of one metric:
 2. increments (新增 …) go when a stock figure is there, always for metrics that say ``drop``;
 3. a negation (0) goes when a number is there; a higher-ranked phrasing loses to a lower one;
 4. a total written after its parts (…村居法律顾问11名,镇村两级共有法律顾问12名), introduced by a
-   total cue in the same sentence or one of the two before it in its paragraph (or the sentence
-   just before), replaces the values there when it is at least their sum (or a rounded figure
-   holding it: 累计学法20余次 after 4+12+6); a whole-year or whole-township figure (全年, 全镇) replaces sub-parts (第一季度,
+   total cue, replaces the values before it in its sentence when it is at least their sum (or a
+   rounded figure holding it: 累计学法20余次 after 4+12+6); a total that is also a whole figure
+   (全年累计…) reaches the sentence before it too, and two before it in its paragraph; a whole-year or whole-township figure (全年, 全镇) replaces sub-parts (第一季度,
    宣传周期间, 在某村);
 5. rates take the first value written;
 6. counts: in one sentence, a value equal to the sum of the others is their total and wins,
@@ -112,12 +112,14 @@ def _totals_over_parts(cands: list[Candidate]) -> list[Candidate]:
 
 
 def _near_before(d: Candidate, c: Candidate) -> bool:
-    """Given two candidates, return True when d is written before c in c's sentence, in one
-    of the two sentences before it in its paragraph, or in the sentence just before it."""
+    """Given two candidates, return True when d is written before c in c's sentence or, for a
+    whole figure c (全年累计…), in the sentence just before it or two before in its paragraph."""
     if d.start >= c.start:
         return False
     back = c.sentence_index - d.sentence_index
-    return back <= 1 or (back <= 2 and d.paragraph == c.paragraph)
+    if back == 0:
+        return True
+    return c.scope == "whole" and (back <= 1 or (back <= 2 and d.paragraph == c.paragraph))
 
 
 def _prefer(cands: list[Candidate], good) -> list[Candidate]:
