@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import inspect
 import json
 import os
 import signal
-import tempfile
 import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -25,7 +25,14 @@ import pandas as pd
 from tqdm import tqdm
 
 from pipeline import __version__, contracts
-from pipeline.config import CACHE_SUBDIR, FIGURES_SUBDIR, PACKAGE_DIR, TEXT_SUBDIR, Limits
+from pipeline.config import (
+    CACHE_SUBDIR,
+    DEFAULT_ANALYSIS,
+    FIGURES_SUBDIR,
+    PACKAGE_DIR,
+    TEXT_SUBDIR,
+    Limits,
+)
 from pipeline.errors import DocumentError, InputError
 from pipeline.ingest import Entry, discover, ingest_entry
 from pipeline.ingest.accounting import mark_conflicts, mark_duplicates
@@ -182,14 +189,21 @@ def document_row(doc: Document) -> dict:
 # ---------------------------------------------------------------- the corpus
 
 def _fingerprint(settings: RunSettings) -> str:
-    """Return a hash of everything besides a file's bytes that its results depend on."""
+    """Return a hash of everything besides a file's bytes that its results depend on: the
+    ingest and extract code, the data files they read (not the analysis settings), the
+    per-document functions of this module, the required items, the catalog and the limits."""
     h = hashlib.sha256(__version__.encode())
     roots = [PACKAGE_DIR / "ingest", PACKAGE_DIR / "extract", PACKAGE_DIR / "data"]
     for root in roots:
         for path in sorted(root.rglob("*")):
+            if path == DEFAULT_ANALYSIS:
+                continue
             if path.is_file() and path.suffix in (".py", ".yaml", ".txt"):
                 h.update(path.relative_to(PACKAGE_DIR).as_posix().encode())
                 h.update(path.read_bytes())
+    for func in (process_entry, document_row, _failed, _shallow_dict):
+        h.update(inspect.getsource(func).encode())
+    h.update(json.dumps(contracts.REQUIRED_ITEMS).encode())
     if settings.catalog:
         h.update(Path(settings.catalog).read_bytes())
     h.update(json.dumps(asdict(settings.limits), sort_keys=True).encode())
@@ -230,14 +244,15 @@ class _Cache:
         if key is None:
             return
         self.directory.mkdir(parents=True, exist_ok=True)
-        data = json.dumps(asdict(result), ensure_ascii=False).encode("utf-8")
-        fd, tmp = tempfile.mkstemp(prefix=f".{key}.", suffix=".tmp", dir=self.directory)
+        # The fields are plain lists and dicts already: asdict's deep copy cost more than the
+        # extraction itself in the main process of a --jobs run.
+        data = json.dumps(_shallow_dict(result), ensure_ascii=False).encode("utf-8")
+        tmp = self.directory / f".{key}.{os.getpid()}.tmp"
         try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
+            tmp.write_bytes(data)
             os.replace(tmp, self.directory / f"{key}.json")
         except BaseException:
-            Path(tmp).unlink(missing_ok=True)
+            tmp.unlink(missing_ok=True)
             raise
 
     def prune(self, keep: set[str]) -> None:

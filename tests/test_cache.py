@@ -108,3 +108,30 @@ def test_no_cache_neither_reads_nor_writes_it(tmp_path, raw, calls):
     result = run_extract(raw, tmp_path / "out", RunSettings(jobs=1, cache=False, progress=False))
     assert (result.cached, len(calls)) == (0, 11)
     assert {p.name: p.stat().st_mtime_ns for p in cache.iterdir()} == before
+
+
+@pytest.fixture
+def package_copy(tmp_path, monkeypatch) -> Path:
+    """The ingest, extract and data folders copied, and the fingerprint pointed at the copy."""
+    copy = tmp_path / "pipeline"
+    for name in ("ingest", "extract", "data"):
+        shutil.copytree(run.PACKAGE_DIR / name, copy / name)
+    monkeypatch.setattr(run, "PACKAGE_DIR", copy)
+    monkeypatch.setattr(run, "DEFAULT_ANALYSIS", copy / "data" / run.DEFAULT_ANALYSIS.name)
+    return copy
+
+
+def test_the_analysis_settings_do_not_invalidate_extraction(package_copy):
+    before = run._fingerprint(SETTINGS)
+    with (package_copy / "data" / "analysis.yaml").open("a", encoding="utf-8") as f:
+        f.write("\n# a threshold changed\n")
+    assert run._fingerprint(SETTINGS) == before
+
+
+@pytest.mark.parametrize("changed", ["data/catalog.yaml", "data/user_dict.txt", "extract/numbers.py",
+                                     "ingest/layout.py"])
+def test_extraction_code_and_data_invalidate_it(package_copy, changed):
+    before = run._fingerprint(SETTINGS)
+    with (package_copy / changed).open("a", encoding="utf-8") as f:
+        f.write("\n")
+    assert run._fingerprint(SETTINGS) != before
