@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import fields
 from pathlib import Path
 
 from pipeline import __version__
@@ -20,18 +21,53 @@ EXIT_OK, EXIT_FAILED_FILES, EXIT_ERROR = 0, 1, 2
 
 
 def _add_run_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("raw_dir", metavar="RAW_DIR", help="folder of reports, e.g. raw/<county>/<year>/<township>.pdf")
-    p.add_argument("--out", metavar="OUT_DIR", default="processed", help="output folder (default: processed)")
-    p.add_argument("--jobs", type=int, metavar="N", help="worker processes (default: all cores; 1 = in-process)")
-    p.add_argument("--catalog", metavar="PATH", help="metric catalog YAML (default: the shipped pipeline/data/catalog.yaml)")
+    p.add_argument(
+        "raw_dir",
+        metavar="RAW_DIR",
+        help="folder of reports, e.g. raw/<county>/<year>/<township>.pdf",
+    )
+    p.add_argument(
+        "--out", metavar="OUT_DIR", default="processed", help="output folder (default: processed)"
+    )
+    p.add_argument(
+        "--jobs",
+        type=int,
+        metavar="N",
+        help="worker processes (default: all cores; 1 = in-process)",
+    )
+    p.add_argument(
+        "--catalog",
+        metavar="PATH",
+        help="metric catalog YAML (default: the shipped pipeline/data/catalog.yaml)",
+    )
     p.add_argument("--strict", action="store_true", help="exit 1 when any file failed")
-    p.add_argument("--no-cache", action="store_true", help="re-read every file instead of reusing OUT_DIR/.cache")
-    p.add_argument("--no-ocr", action="store_true", help="never OCR; pages without text make the file needs_ocr")
-    p.add_argument("--limit", action="append", default=[], metavar="NAME=VALUE",
-                   help="per-file limit: max_file_mb, max_pdf_pages, max_docx_inflated_mb, max_seconds")
-    p.add_argument("--executor", choices=["local", "dask"], default="local",
-                   help="where per-document work runs (default: local process pool)")
-    p.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address, with --executor dask")
+    p.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="re-read every file instead of reusing OUT_DIR/.cache",
+    )
+    p.add_argument(
+        "--no-ocr",
+        action="store_true",
+        help="never OCR; pages without text make the file needs_ocr",
+    )
+    p.add_argument(
+        "--limit",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="per-file limit, repeatable: "
+        + ", ".join(f"{f.name} (default {f.default:.15g})" for f in fields(Limits)),
+    )
+    p.add_argument(
+        "--executor",
+        choices=["local", "dask"],
+        default="local",
+        help="where per-document work runs (default: local process pool)",
+    )
+    p.add_argument(
+        "--scheduler", metavar="ADDRESS", help="Dask scheduler address, with --executor dask"
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -44,32 +80,55 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    p = sub.add_parser("extract", help="read every report; write documents, sections, metrics, practices",
-                       description="Ingest every file under RAW_DIR and extract the catalog's metrics and "
-                       "practices into OUT_DIR (documents.csv, sections.csv, metrics.csv, practices.csv, text/).")
+    p = sub.add_parser(
+        "extract",
+        help="read every report; write documents, sections, metrics, practices",
+        description="Ingest every file under RAW_DIR and extract the catalog's metrics and "
+        "practices into OUT_DIR (documents.csv, sections.csv, metrics.csv, practices.csv, text/).",
+    )
     _add_run_options(p)
     p.set_defaults(func=cmd_extract)
 
-    p = sub.add_parser("analyze", help="extract, then compare, score, flag, find copies, write reports",
-                       description="Run extract, then the comparison, scores, flags, similarity, keywords, "
-                       "charts, the Excel workbook and the HTML report into OUT_DIR.")
+    p = sub.add_parser(
+        "analyze",
+        help="extract, then compare, score, flag, find copies, write reports",
+        description="Run extract, then the comparison, scores, flags, similarity, keywords, "
+        "charts, the Excel workbook and the HTML report into OUT_DIR.",
+    )
     _add_run_options(p)
-    p.add_argument("--settings", metavar="PATH",
-                   help="analysis thresholds and weights YAML (default: pipeline/data/analysis.yaml)")
+    p.add_argument(
+        "--settings",
+        metavar="PATH",
+        help="analysis thresholds and weights YAML (default: pipeline/data/analysis.yaml)",
+    )
     p.set_defaults(func=cmd_analyze)
 
-    p = sub.add_parser("eval", help="precision, recall and F1 against gold labels",
-                       description="Extract RAW_DIR and compare with gold labels (JSON lines, or one JSON object).")
-    p.add_argument("raw_dir", metavar="RAW_DIR", help="folder the gold file's `file` paths are relative to")
+    p = sub.add_parser(
+        "eval",
+        help="precision, recall and F1 against gold labels",
+        description="Extract RAW_DIR and compare with gold labels (JSON lines, or one JSON object).",
+    )
+    p.add_argument(
+        "raw_dir", metavar="RAW_DIR", help="folder the gold file's `file` paths are relative to"
+    )
     p.add_argument("--gold", required=True, metavar="GOLD", help="gold.jsonl or gold.json")
     p.add_argument("--catalog", metavar="PATH", help="metric catalog YAML")
     p.set_defaults(func=cmd_eval)
 
-    p = sub.add_parser("notebooks", help="execute the analysts' notebooks into HTML",
-                       description="Execute notebooks/*.ipynb on the sample county (or PROCESSED_DIR) "
-                       "and write them as HTML.")
-    p.add_argument("--out", default="processed/notebooks", metavar="DIR", help="where the HTML goes")
-    p.add_argument("--processed", metavar="DIR", help="processed folder the notebooks read (default: processed)")
+    p = sub.add_parser(
+        "notebooks",
+        help="execute the analysts' notebooks into HTML",
+        description="Execute notebooks/*.ipynb on the sample county (or PROCESSED_DIR) "
+        "and write them as HTML.",
+    )
+    p.add_argument(
+        "--out", default="processed/notebooks", metavar="DIR", help="where the HTML goes"
+    )
+    p.add_argument(
+        "--processed",
+        metavar="DIR",
+        help="processed folder the notebooks read (default: processed)",
+    )
     p.set_defaults(func=cmd_notebooks)
     return parser
 
@@ -80,7 +139,9 @@ def _settings(args):
     if args.jobs is not None and args.jobs < 1:
         raise PipelineError(f"--jobs must be at least 1, got {args.jobs}")
     if args.executor == "dask" and not args.scheduler:
-        raise PipelineError("--executor dask needs --scheduler ADDRESS", hint="e.g. --scheduler tcp://10.0.0.5:8786")
+        raise PipelineError(
+            "--executor dask needs --scheduler ADDRESS", hint="e.g. --scheduler tcp://10.0.0.5:8786"
+        )
     return RunSettings(
         limits=Limits.from_pairs(args.limit),
         catalog=args.catalog,
@@ -95,7 +156,11 @@ def _settings(args):
 
 def _status_line(documents) -> str:
     counts = documents["status"].value_counts()
-    parts = [f"{counts.get(s, 0)} {s}" for s in ("ok", "warning", "needs_ocr", "failed") if counts.get(s, 0)]
+    parts = [
+        f"{counts.get(s, 0)} {s}"
+        for s in ("ok", "warning", "needs_ocr", "failed")
+        if counts.get(s, 0)
+    ]
     return f"{len(documents)} files: " + ", ".join(parts)
 
 
@@ -104,8 +169,10 @@ def cmd_extract(args) -> int:
 
     result = run_extract(args.raw_dir, args.out, _settings(args))
     print(_status_line(result.documents))
-    print(f"{len(result.metrics)} metric values, {int(result.practices['present'].sum()) if len(result.practices) else 0} "
-          f"practices found; tables in {args.out}/ ({result.seconds:.1f} s, {result.cached} from cache)")
+    print(
+        f"{len(result.metrics)} metric values, {int(result.practices['present'].sum()) if len(result.practices) else 0} "
+        f"practices found; tables in {args.out}/ ({result.seconds:.1f} s, {result.cached} from cache)"
+    )
     return EXIT_FAILED_FILES if args.strict and failed_count(result.documents) else EXIT_OK
 
 

@@ -57,6 +57,12 @@ class Limits:
     max_pdf_pages: int = 300  # pages per PDF
     max_docx_inflated_mb: float = 200.0  # decompressed size of a .docx / .xlsx-like zip
     max_seconds: float = 120.0  # wall time per document (enforced in worker processes)
+    # Characters of text one document may yield: a long report is 50,000; 2 million is 1,000
+    # pages. Checked as soon as a reader has the text, before the costly layout and extraction.
+    max_text_chars: int = 2_000_000
+    # Address space reading one document may add to its process (RLIMIT_AS, POSIX only): a
+    # report needs under 1 GB even when OCR loads its models; more is a hostile file.
+    max_memory_mb: float = 2048.0
 
     def __post_init__(self):
         for f in fields(self):
@@ -76,6 +82,10 @@ class Limits:
     def max_docx_inflated_bytes(self) -> int:
         return int(self.max_docx_inflated_mb * MB)
 
+    @property
+    def max_memory_bytes(self) -> int:
+        return int(self.max_memory_mb * MB)
+
     @classmethod
     def from_pairs(cls, pairs: list[str]) -> Limits:
         """Given ``["max_file_mb=10", ...]``, return Limits; unknown names are a ConfigError."""
@@ -93,6 +103,7 @@ class Limits:
                 values[name] = float(raw)
             except ValueError:
                 raise ConfigError(f"limit {name} must be a number, got {raw!r}") from None
-        if "max_pdf_pages" in values:
-            values["max_pdf_pages"] = int(values["max_pdf_pages"])
+        for name in values:
+            if known[name] in ("int", int):
+                values[name] = int(values[name])
         return cls(**values)

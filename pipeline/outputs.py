@@ -2,12 +2,17 @@
 
 A run writes every file into a staging folder inside OUT_DIR and moves them into place only when
 the run has finished, so a run killed half-way leaves the previous outputs complete. Each move is
-an atomic rename. The same tables give byte-identical files on every run.
+an atomic rename. Before the first move the run writes a journal into the staging folder: a run
+killed while moving files is finished by the next run (or by the same run's exception handler)
+instead of leaving files of two runs side by side. One run at a time writes to OUT_DIR: a second
+one is refused while the first holds OUT_DIR/.lock. The same tables give byte-identical files on
+every run.
 """
 
 from __future__ import annotations
 
 import io
+import json
 import math
 import os
 import shutil
@@ -17,8 +22,11 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline import contracts
+from pipeline.errors import ContractError, InputError
 
 STAGING_PREFIX = ".staging-"
+JOURNAL = ".commit.json"  # in a staging folder: the moves of a commit that has begun
+LOCK_FILE = ".lock"
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
@@ -81,8 +89,13 @@ def read_table(directory: str | os.PathLike, table: str) -> pd.DataFrame:
     if parquet.exists():
         df = pd.read_parquet(parquet)
     else:
-        df = pd.read_csv(directory / f"{table}.csv", dtype=str, keep_default_na=False,
-                         na_values=[""], encoding="utf-8-sig")
+        df = pd.read_csv(
+            directory / f"{table}.csv",
+            dtype=str,
+            keep_default_na=False,
+            na_values=[""],
+            encoding="utf-8-sig",
+        )
     if table in contracts.TABLES:
         return contracts.conform(df, table)
     return df
@@ -98,6 +111,7 @@ class OutputSet:
     def __init__(self, out_dir: str | os.PathLike):
         self.out_dir = Path(out_dir)
         self.out_dir.mkdir(parents=True, exist_ok=True)
+        self._lock = _lock_out_dir(self.out_dir)
         _remove_stale_staging(self.out_dir)
         self.staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=self.out_dir))
         self.written: list[str] = []
@@ -117,9 +131,11 @@ class OutputSet:
         self.write_bytes(relative, text.encode("utf-8"))
 
     def write_table(self, df: pd.DataFrame, table: str, *, parquet: bool = True) -> pd.DataFrame:
-        """Check a table against its contract (when it has one) and stage CSV and Parquet."""
-        if table in contracts.TABLES:
-            df = contracts.conform(df, table)
+        """Check a table against its contract and stage CSV and Parquet; a table without a
+        contract is a ContractError (write it down in pipeline/contracts.py first)."""
+        if table not in contracts.TABLES:
+            raise ContractError(f"table {table!r} has no contract in pipeline/contracts.py")
+        df = contracts.conform(df, table)
         self.write_bytes(f"{table}.csv", csv_bytes(df))
         if parquet:
             self.write_bytes(f"{table}.parquet", parquet_bytes(df))
@@ -131,22 +147,27 @@ class OutputSet:
         Folders named in ``replace_dirs`` (e.g. ``figures``) are emptied of files this run did
         not write, so they never mix two runs.
         """
-        for name in replace_dirs:
-            old = self.out_dir / name
-            keep = {r for r in self.written if r.startswith(name + "/")}
-            if old.is_dir():
-                for f in sorted(old.rglob("*")):
-                    rel = f.relative_to(self.out_dir).as_posix()
-                    if f.is_file() and rel not in keep:
-                        f.unlink()
-        for rel in self.written:
-            target = self.out_dir / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(self.staging / rel, target)
-        shutil.rmtree(self.staging, ignore_errors=True)
+        journal = {"written": self.written, "replace_dirs": list(replace_dirs)}
+        atomic_write_text(self.staging / JOURNAL, json.dumps(journal, ensure_ascii=False))
+        _apply_commit(self.staging, self.out_dir)
+        self._unlock()
 
     def discard(self) -> None:
-        shutil.rmtree(self.staging, ignore_errors=True)
+        """Drop the staged files; a commit that had begun is finished instead (see JOURNAL)."""
+        try:
+            if (self.staging / JOURNAL).exists():
+                _apply_commit(self.staging, self.out_dir)
+            else:
+                shutil.rmtree(self.staging, ignore_errors=True)
+        except OSError:  # cannot finish now: the next run finishes it
+            pass
+        finally:
+            self._unlock()
+
+    def _unlock(self) -> None:
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
 
     def __enter__(self) -> OutputSet:
         return self
@@ -158,8 +179,59 @@ class OutputSet:
             self.commit()
 
 
+def _apply_commit(staging: Path, out_dir: Path) -> None:
+    """Given a staging folder holding a JOURNAL, move its files into OUT_DIR and remove it.
+
+    Idempotent: a move already made is skipped, so a commit killed half-way is finished by
+    calling this again.
+    """
+    journal = json.loads((staging / JOURNAL).read_text(encoding="utf-8"))
+    written = journal["written"]
+    for name in journal["replace_dirs"]:
+        old = out_dir / name
+        keep = {r for r in written if r.startswith(name + "/")}
+        if old.is_dir():
+            for f in sorted(old.rglob("*")):
+                rel = f.relative_to(out_dir).as_posix()
+                if f.is_file() and rel not in keep:
+                    f.unlink()
+    for rel in written:
+        source = staging / rel
+        if source.exists():
+            target = out_dir / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(source, target)
+    shutil.rmtree(staging, ignore_errors=True)
+
+
 def _remove_stale_staging(out_dir: Path) -> None:
-    """Remove staging folders left by runs that were killed."""
-    for child in out_dir.glob(STAGING_PREFIX + "*"):
-        if child.is_dir():
-            shutil.rmtree(child, ignore_errors=True)
+    """Finish the commits and remove the staging folders of runs that were killed."""
+    for child in sorted(out_dir.glob(STAGING_PREFIX + "*")):
+        if not child.is_dir():
+            continue
+        if (child / JOURNAL).is_file():
+            try:
+                _apply_commit(child, out_dir)
+                continue
+            except (OSError, ValueError, KeyError):  # a journal cut short: the commit had not begun
+                pass
+        shutil.rmtree(child, ignore_errors=True)
+
+
+def _lock_out_dir(out_dir: Path):
+    """Take OUT_DIR/.lock for this process (a POSIX record lock: freed when the process dies,
+    not inherited by worker processes); raise InputError while another run holds it."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: no lock
+        return None
+    handle = (out_dir / LOCK_FILE).open("a+b")
+    try:
+        fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        raise InputError(
+            f"another run is writing to {out_dir}",
+            hint="wait for it to finish, or give this run another --out folder",
+        ) from None
+    return handle

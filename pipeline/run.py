@@ -113,10 +113,12 @@ def _alarm(_signum, _frame):
 
 def process_entry(entry: Entry, settings: RunSettings) -> DocResult:
     """Given one entry, return its rows; never raises for a bad file."""
+    _extraction_tools(settings.catalog)  # loaded once per process, outside the time limit
     use_alarm = hasattr(signal, "SIGALRM") and _in_main_thread()
     if use_alarm:
         previous = signal.signal(signal.SIGALRM, _alarm)
         signal.setitimer(signal.ITIMER_REAL, settings.limits.max_seconds)
+    restore_memory = _cap_memory(settings.limits.max_memory_bytes) if use_alarm else None
     try:
         doc = ingest_entry(entry, settings.limits, ocr=_ocr_function(settings.ocr))
         metrics, practices = [], []
@@ -126,12 +128,19 @@ def process_entry(entry: Entry, settings: RunSettings) -> DocResult:
 
             metrics, practices = extract_document(doc, catalog, tokenizer)
     except _Timeout:
-        doc = _failed(entry, f"took longer than the limit max_seconds={settings.limits.max_seconds:g}")
+        doc = _failed(
+            entry, f"took longer than the limit max_seconds={settings.limits.max_seconds:g}"
+        )
         metrics, practices = [], []
     except MemoryError:
-        doc = _failed(entry, "ran out of memory while reading the file")
+        doc = _failed(
+            entry,
+            f"needed more memory than the limit max_memory_mb={settings.limits.max_memory_mb:g}",
+        )
         metrics, practices = [], []
     finally:
+        if restore_memory is not None:
+            restore_memory()
         if use_alarm:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
@@ -148,6 +157,30 @@ def _shallow_dict(obj) -> dict:
     """Given a dataclass of plain values, return its fields as a dict (asdict without the deep
     copy, which took 5 % of extraction)."""
     return {f.name: getattr(obj, f.name) for f in fields(obj)}
+
+
+def _cap_memory(extra_bytes: int):
+    """Cap this process's address space at its current size plus ``extra_bytes`` (RLIMIT_AS);
+    return the function that lifts the cap, or None where there is no such limit.
+
+    An allocation past the cap raises MemoryError (caught: the document fails) or kills the
+    worker (the pool fails only that document), instead of taking the machine down. A cap
+    set by the user is only ever lowered, never raised.
+    """
+    try:
+        import resource
+
+        with open("/proc/self/statm", encoding="ascii") as f:
+            size = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        cap = size + extra_bytes
+        for limit in (soft, hard):
+            if limit != resource.RLIM_INFINITY:
+                cap = min(cap, limit)
+        resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    except (ImportError, OSError, ValueError, AttributeError):  # not Linux: no cap
+        return None
+    return lambda: resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
 def _in_main_thread() -> bool:
@@ -220,13 +253,17 @@ class _Cache:
         self.max_bytes = max_bytes
 
     def key(self, entry: Entry) -> str | None:
-        if self.directory is None or entry.is_symlink or not entry.path.is_file():
+        if self.directory is None or entry.is_symlink:
             return None
-        if entry.path.stat().st_size > self.max_bytes:
+        try:  # ingest_entry reports a file that cannot be read; here it is only not cached
+            if not entry.path.is_file() or entry.path.stat().st_size > self.max_bytes:
+                return None
+            data = entry.path.read_bytes()
+        except OSError:
             return None
         h = hashlib.sha256(self.fingerprint.encode())
         h.update(entry.doc_id.encode() + b"\0")
-        h.update(entry.path.read_bytes())
+        h.update(data)
         return h.hexdigest()
 
     def get(self, key: str | None) -> DocResult | None:
@@ -380,7 +417,21 @@ def write_extract_outputs(result: ExtractResult, out: OutputSet) -> None:
     for name in ("documents", "sections", "metrics", "practices"):
         out.write_table(getattr(result, name), name)
     for doc_id, text in sorted(result.texts.items()):
-        out.write_text(f"{TEXT_SUBDIR}/{doc_id}.txt", text + "\n")
+        out.write_text(text_path(doc_id), text + "\n")
+
+
+MAX_NAME_BYTES = 255  # longest file name most file systems take
+
+
+def text_path(doc_id: str) -> str:
+    """Given a doc_id, return where its cleaned text goes: ``text/<doc_id>.txt``; a name that
+    would be too long is cut and given a hash of the doc_id, so that it stays unique."""
+    folder, _, name = f"{TEXT_SUBDIR}/{doc_id}".rpartition("/")
+    if len((name + ".txt").encode()) > MAX_NAME_BYTES:
+        digest = hashlib.sha256(doc_id.encode()).hexdigest()[:12]
+        keep = name.encode()[: MAX_NAME_BYTES - len(digest) - 6].decode("utf-8", "ignore")
+        name = f"{keep}~{digest}"
+    return f"{folder}/{name}.txt"
 
 
 def run_extract(raw_dir, out_dir, settings: RunSettings) -> ExtractResult:

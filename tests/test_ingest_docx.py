@@ -14,50 +14,21 @@ from pipeline.ingest import docx as docx_reader
 from pipeline.ingest.docx import read_docx
 from pipeline.ingest.docx_numbering import chinese_count, format_number
 from pipeline.ingest.normalize import normalize_text
+from pipeline.samples.broken import (
+    BILLION_LAUGHS,
+    DOCUMENT_RELS,
+    W,
+    billion_laughs_docx,
+    docx_paragraph,
+    legacy_doc,
+    make_docx,
+    xlsx_bytes,
+    zip_bomb_docx,
+)
 from pipeline.samples.render import render_docx
 
 LIMITS = Limits()
-W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-CONTENT_TYPES = (
-    '<?xml version="1.0" encoding="UTF-8"?>'
-    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-    '<Default Extension="xml" ContentType="application/xml"/></Types>'
-)
-PACKAGE_RELS = (
-    '<?xml version="1.0" encoding="UTF-8"?>'
-    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-    'relationships/officeDocument" Target="word/document.xml"/></Relationships>'
-)
-DOCUMENT_RELS = (
-    '<?xml version="1.0" encoding="UTF-8"?>'
-    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-    'relationships/numbering" Target="numbering.xml"/></Relationships>'
-)
-
-
-def make_docx(body: str, parts: dict[str, str | bytes] | None = None, prolog: str = "") -> bytes:
-    """A minimal .docx whose body is ``body`` (WordprocessingML), plus extra parts."""
-    document = (
-        f'<?xml version="1.0" encoding="UTF-8"?>{prolog}'
-        f'<w:document xmlns:w="{W}" '
-        'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006">'
-        f"<w:body>{body}</w:body></w:document>"
-    )
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("[Content_Types].xml", CONTENT_TYPES)
-        z.writestr("_rels/.rels", PACKAGE_RELS)
-        z.writestr("word/document.xml", document)
-        for name, data in (parts or {}).items():
-            z.writestr(name, data)
-    return out.getvalue()
-
-
-def p(text: str, extra: str = "") -> str:
-    return f"<w:p>{extra}<w:r><w:t>{text}</w:t></w:r></w:p>"
+p = docx_paragraph
 
 
 def _reason(data: bytes, limits: Limits = LIMITS) -> str:
@@ -79,7 +50,9 @@ def test_table_rows_are_tab_separated_in_body_order():
     start = lines.index("项目\t2022年\t2023年")
     assert lines[start - 1].startswith("（二）坚持学法用法")
     assert lines[start + 1 : start + 4] == [
-        "中心组学法（次）\t6\t8", "行政处罚案件（件）\t40\t47", "法律明白人（名）\t80\t96",
+        "中心组学法（次）\t6\t8",
+        "行政处罚案件（件）\t40\t47",
+        "法律明白人（名）\t80\t96",
     ]
     assert lines[start + 4].startswith("（三）严格规范执法")
 
@@ -95,10 +68,15 @@ def test_tracked_changes_text_boxes_and_alternate_content():
         + "</w:txbxContent></w:drawing></mc:Choice><mc:Fallback><w:pict><w:txbxContent>"
         + p("文本框中的文字")
         + "</w:txbxContent></w:pict></mc:Fallback></mc:AlternateContent></w:r></w:p>"
-        '<w:sdt><w:sdtContent>' + p("内容控件里的段落") + "</w:sdtContent></w:sdt>"
+        "<w:sdt><w:sdtContent>" + p("内容控件里的段落") + "</w:sdtContent></w:sdt>"
     )
     assert read_docx(make_docx(body), LIMITS).text.split("\n") == [
-        "全年办理案件47件。", "甲 乙", "丙", "", "文本框中的文字", "内容控件里的段落",
+        "全年办理案件47件。",
+        "甲 乙",
+        "丙",
+        "",
+        "文本框中的文字",
+        "内容控件里的段落",
     ]
 
 
@@ -116,27 +94,50 @@ NUMBERING = f"""<?xml version="1.0" encoding="UTF-8"?>
 
 
 def numbered(text: str, level: int) -> str:
-    return p(text, f'<w:pPr><w:numPr><w:ilvl w:val="{level}"/><w:numId w:val="1"/></w:numPr></w:pPr>')
+    return p(
+        text, f'<w:pPr><w:numPr><w:ilvl w:val="{level}"/><w:numId w:val="1"/></w:numPr></w:pPr>'
+    )
 
 
 def test_automatic_list_numbering_is_rendered():
     body = (
-        numbered("主要举措和成效", 0) + numbered("健全领导体制", 1) + numbered("强化学法", 1)
-        + numbered("每月一次", 2) + numbered("存在的不足", 0) + numbered("队伍建设", 1) + p("正文。")
+        numbered("主要举措和成效", 0)
+        + numbered("健全领导体制", 1)
+        + numbered("强化学法", 1)
+        + numbered("每月一次", 2)
+        + numbered("存在的不足", 0)
+        + numbered("队伍建设", 1)
+        + p("正文。")
     )
-    data = make_docx(body, {"word/_rels/document.xml.rels": DOCUMENT_RELS, "word/numbering.xml": NUMBERING})
+    data = make_docx(
+        body, {"word/_rels/document.xml.rels": DOCUMENT_RELS, "word/numbering.xml": NUMBERING}
+    )
     assert read_docx(data, LIMITS).text.split("\n") == [
-        "一、主要举措和成效", "（一）健全领导体制", "（二）强化学法", "1. 每月一次",
-        "二、存在的不足", "（一）队伍建设", "正文。",
+        "一、主要举措和成效",
+        "（一）健全领导体制",
+        "（二）强化学法",
+        "1. 每月一次",
+        "二、存在的不足",
+        "（一）队伍建设",
+        "正文。",
     ]
 
 
 @pytest.mark.parametrize(
     ("n", "fmt", "expected"),
-    [(1, "chineseCounting", "一"), (10, "chineseCounting", "十"), (11, "chineseCounting", "十一"),
-     (20, "chineseCounting", "二十"), (105, "chineseCounting", "一百零五"), (3, "decimal", "3"),
-     (3, "upperRoman", "III"), (2, "lowerLetter", "b"), (2, "ideographTraditional", "乙"),
-     (3, "decimalEnclosedCircle", "③"), (5, "bullet", "")],
+    [
+        (1, "chineseCounting", "一"),
+        (10, "chineseCounting", "十"),
+        (11, "chineseCounting", "十一"),
+        (20, "chineseCounting", "二十"),
+        (105, "chineseCounting", "一百零五"),
+        (3, "decimal", "3"),
+        (3, "upperRoman", "III"),
+        (2, "lowerLetter", "b"),
+        (2, "ideographTraditional", "乙"),
+        (3, "decimalEnclosedCircle", "③"),
+        (5, "bullet", ""),
+    ],
 )
 def test_number_formats(n, fmt, expected):
     assert format_number(n, fmt) == expected
@@ -150,14 +151,16 @@ def test_chinese_count_with_inner_zero():
 
 
 def test_zip_bomb_is_refused_from_the_directory_before_inflating(monkeypatch):
-    bomb = make_docx(p("x"), {"word/media/padding.bin": b"\0" * (3 * 1024 * 1024)})
+    bomb = zip_bomb_docx(inflated_mb=3)
 
     def no_inflating(*args, **kwargs):
         raise AssertionError("a part was opened before the size check")
 
     monkeypatch.setattr(zipfile.ZipFile, "open", no_inflating)
     reason = _reason(bomb, Limits(max_docx_inflated_mb=1))
-    assert reason.startswith("Word document inflates to 3 MB, over the limit max_docx_inflated_mb=1")
+    assert reason.startswith(
+        "Word document inflates to 3 MB, over the limit max_docx_inflated_mb=1"
+    )
 
 
 def test_inflated_bytes_are_charged_to_the_budget():
@@ -168,14 +171,8 @@ def test_inflated_bytes_are_charged_to_the_budget():
         docx_reader.body_lines(docx_reader._CountingReader(io.BytesIO(document), budget), None)
 
 
-BILLION_LAUGHS = (
-    '<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">'
-    '<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>'
-)
-
-
 def test_billion_laughs_in_the_document_is_refused():
-    data = make_docx(p("&lol3;"), prolog=BILLION_LAUGHS)
+    data = billion_laughs_docx()
     assert "declares a DOCTYPE or entities" in _reason(data)
 
 
@@ -201,16 +198,13 @@ def test_random_bytes_are_not_a_zip():
 
 
 def test_legacy_doc_renamed_docx_is_explained():
-    data = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 1024
-    assert _reason(data).startswith("a legacy Word/WPS binary document (.doc) with a .docx name")
+    assert _reason(legacy_doc()).startswith(
+        "a legacy Word/WPS binary document (.doc) with a .docx name"
+    )
 
 
 def test_excel_workbook_is_not_a_word_document():
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as z:
-        z.writestr("[Content_Types].xml", CONTENT_TYPES)
-        z.writestr("xl/workbook.xml", "<workbook/>")
-    assert _reason(out.getvalue()) == "an Excel workbook (.xlsx), not a Word document"
+    assert _reason(xlsx_bytes()) == "an Excel workbook (.xlsx), not a Word document"
 
 
 def test_other_zip_is_not_a_word_document():
@@ -242,7 +236,7 @@ def test_doc_without_libreoffice_fails_saying_so(monkeypatch):
 
     monkeypatch.setattr("shutil.which", lambda name: None)
     with pytest.raises(DocumentError) as e:
-        read_legacy(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512, ".doc", LIMITS)
+        read_legacy(legacy_doc(512), ".doc", LIMITS)
     assert e.value.reason == (
         ".doc needs LibreOffice (soffice), which is not installed: "
         "save the file as .docx or install libreoffice"
@@ -259,8 +253,7 @@ def _fake_soffice(tmp_path, script_body: str) -> str:
         "import pathlib, shutil, sys, time\n"
         "args = sys.argv[1:]\n"
         "out = pathlib.Path(args[args.index('--outdir') + 1])\n"
-        "source = pathlib.Path(args[-1])\n"
-        + script_body,
+        "source = pathlib.Path(args[-1])\n" + script_body,
         encoding="utf-8",
     )
     path.chmod(0o755)
@@ -286,9 +279,13 @@ def test_doc_with_libreoffice_is_converted_and_read(monkeypatch, tmp_path):
 def test_libreoffice_failure_and_timeout_are_reasons(monkeypatch, tmp_path):
     from pipeline.ingest.legacy import read_legacy
 
-    failing = _fake_soffice(tmp_path, "print('Error: source file could not be loaded', file=sys.stderr)\n")
+    failing = _fake_soffice(
+        tmp_path, "print('Error: source file could not be loaded', file=sys.stderr)\n"
+    )
     monkeypatch.setattr("shutil.which", lambda name: failing)
-    with pytest.raises(DocumentError, match=r"LibreOffice could not convert the \.wps file: Error: source"):
+    with pytest.raises(
+        DocumentError, match=r"LibreOffice could not convert the \.wps file: Error: source"
+    ):
         read_legacy(b"junk", ".wps", LIMITS)
 
     (tmp_path / "slow").mkdir()

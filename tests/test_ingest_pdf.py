@@ -15,6 +15,14 @@ from pipeline.errors import DocumentError
 from pipeline.ingest import pdf as pdf_reader
 from pipeline.ingest.normalize import fold_whitespace, normalize_text
 from pipeline.ingest.pdf import read_pdf
+from pipeline.samples.broken import (
+    bars_scan_pdf,
+    draw_nothing,
+    encrypted_pdf,
+    mapped_text_pdf,
+    random_pdf,
+    reportlab_pdf,
+)
 from pipeline.samples.render import render_pdf
 
 LIMITS = Limits()
@@ -38,22 +46,6 @@ def _raw_page_lines(data: bytes) -> list[list[str]]:
 
 def _body(lines: list[str]) -> list[str]:
     return [s for s in lines if s != HEADER and not (s.startswith("— ") and s.endswith(" —"))]
-
-
-def _reportlab_pdf(draw, **canvas_args) -> bytes:
-    from reportlab.pdfgen import canvas
-
-    out = io.BytesIO()
-    c = canvas.Canvas(out, invariant=1, **canvas_args)
-    draw(c)
-    c.showPage()
-    c.save()
-    return out.getvalue()
-
-
-def _hello(c) -> None:
-    c.setFont("Helvetica", 14)
-    c.drawString(72, 700, "Rule of law report 2023")
 
 
 # --- real text ------------------------------------------------------------------------------
@@ -102,13 +94,13 @@ def test_table_rows_keep_cells_apart(report_pdf):
 def test_pdfplumber_fallback_reads_the_same_text(report_pdf):
     pages = pdf_reader._pdfplumber_pages(report_pdf, None)
     text = pdf_reader.pages_to_text([pages[i] for i in sorted(pages)])
-    assert fold_whitespace(normalize_text(text)) == fold_whitespace("".join(canonical_lines(REPORT)))
+    assert fold_whitespace(normalize_text(text)) == fold_whitespace(
+        "".join(canonical_lines(REPORT))
+    )
 
 
 def test_owner_password_only_is_read_normally():
-    from reportlab.lib.pdfencrypt import StandardEncryption
-
-    data = _reportlab_pdf(_hello, encrypt=StandardEncryption(userPassword="", ownerPassword="owner"))
+    data = encrypted_pdf(user_password="", owner_password="owner")
     assert read_pdf(data, LIMITS).text == "Rule of law report 2023"
 
 
@@ -136,62 +128,14 @@ def test_faster_than_bare_pdfplumber_by_ten_times(report_pdf):
 # --- pages without a usable text layer -----------------------------------------------------------
 
 
-def _scanned_pdf(pages: int = 1) -> bytes:
-    from PIL import Image, ImageDraw
-
-    images = []
-    for _ in range(pages):
-        img = Image.new("RGB", (595, 842), "white")
-        draw = ImageDraw.Draw(img)
-        for y in range(100, 700, 30):
-            draw.rectangle((80, y, 500, y + 12), fill="black")
-        images.append(img)
-    out = io.BytesIO()
-    images[0].save(out, format="PDF", save_all=True, append_images=images[1:], resolution=72)
-    return out.getvalue()
-
-
-def _handmade_pdf(codes_to_unicode: dict[int, int], shown: bytes) -> bytes:
-    """A one-page PDF showing ``shown`` in Helvetica with a ToUnicode map of our choosing."""
-    cmap = "\n".join(
-        ["/CIDInit /ProcSet findresource begin 12 dict begin begincmap",
-         "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def",
-         "/CMapName /Test-UCS def /CMapType 2 def",
-         "1 begincodespacerange <00> <FF> endcodespacerange",
-         f"{len(codes_to_unicode)} beginbfchar"]
-        + [f"<{c:02X}> <{u:04X}>" for c, u in sorted(codes_to_unicode.items())]
-        + ["endbfchar endcmap CMapName currentdict /CMap defineresource pop end end"]
-    ).encode()
-    content = b"BT /F1 18 Tf 72 700 Td (" + shown + b") Tj ET"
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
-        b"/Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
-        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /ToUnicode 6 0 R >>",
-        b"<< /Length %d >>\nstream\n" % len(cmap) + cmap + b"\nendstream",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for i, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
-
-
 def test_handmade_pdf_with_a_proper_map_reads():
     shown = b"Report"
-    raw = read_pdf(_handmade_pdf({c: c for c in shown}, shown), LIMITS)
+    raw = read_pdf(mapped_text_pdf({c: c for c in shown}, shown), LIMITS)
     assert raw.text == "Report" and raw.unusable_pages == ()
 
 
 def test_scanned_page_is_unusable():
-    raw = read_pdf(_scanned_pdf(), LIMITS)
+    raw = read_pdf(bars_scan_pdf(), LIMITS)
     assert raw.unusable_pages == (1,)
     assert raw.text == ""
     assert any("scanned" in w for w in raw.warnings)
@@ -206,21 +150,21 @@ def test_scan_with_only_a_page_number_as_text_is_unusable():
         c.setFont("Helvetica", 12)
         c.drawCentredString(297, 40, "- 3 -")
 
-    raw = read_pdf(_reportlab_pdf(draw, pagesize=(595, 842)), LIMITS)
+    raw = read_pdf(reportlab_pdf(draw, pagesize=(595, 842)), LIMITS)
     assert raw.unusable_pages == (1,)
     assert any("scanned image" in w for w in raw.warnings)
 
 
 def test_private_use_text_layer_is_unusable():
     shown = b"ABCDEFGHIJKLMNOP"
-    raw = read_pdf(_handmade_pdf({c: 0xE000 + c for c in shown}, shown), LIMITS)
+    raw = read_pdf(mapped_text_pdf({c: 0xE000 + c for c in shown}, shown), LIMITS)
     assert raw.unusable_pages == (1,)
     assert any("Unicode mapping" in w for w in raw.warnings)
 
 
 def test_replacement_character_text_layer_is_unusable():
     shown = b"ABCDEFGHIJKLMNOP"
-    raw = read_pdf(_handmade_pdf(dict.fromkeys(shown, 0xFFFD), shown), LIMITS)
+    raw = read_pdf(mapped_text_pdf(dict.fromkeys(shown, 0xFFFD), shown), LIMITS)
     assert raw.unusable_pages == (1,)
 
 
@@ -228,7 +172,7 @@ def test_a_few_unmapped_glyphs_are_dropped_with_a_warning():
     shown = b"Rule of law report for the year ABC"
     mapping = {c: c for c in shown}
     mapping[ord("C")] = 0xE001
-    raw = read_pdf(_handmade_pdf(mapping, shown), LIMITS)
+    raw = read_pdf(mapped_text_pdf(mapping, shown), LIMITS)
     assert raw.unusable_pages == ()
     assert raw.text == "Rule of law report for the year AB"
     assert any("1 characters without a Unicode mapping" in w for w in raw.warnings)
@@ -236,7 +180,10 @@ def test_a_few_unmapped_glyphs_are_dropped_with_a_warning():
 
 @pytest.mark.parametrize(
     ("line", "expected"),
-    [("(cid:12)(cid:34)(cid:56)(cid:78)", "without Unicode mapping"), ("鐢熸垚鐨勬枃瀛楁槸涔辩爜", "garbled")],
+    [
+        ("(cid:12)(cid:34)(cid:56)(cid:78)", "without Unicode mapping"),
+        ("鐢熸垚鐨勬枃瀛楁槸涔辩爜", "garbled"),
+    ],
 )
 def test_text_layer_check_names_the_problem(line, expected):
     _lines, problem, _dropped = pdf_reader.check_text_layer([pdf_reader.PdfLine(line)])
@@ -255,7 +202,7 @@ def test_ocr_hook_reads_only_unusable_pages():
         calls.append(page)
         return _FakeOcr()
 
-    raw = read_pdf(_scanned_pdf(), LIMITS, ocr=ocr)
+    raw = read_pdf(bars_scan_pdf(), LIMITS, ocr=ocr)
     assert len(calls) == 1
     assert raw.unusable_pages == ()
     assert raw.ocr_pages == 1 and raw.ocr_confidence == pytest.approx(0.93)
@@ -266,7 +213,7 @@ def test_ocr_failure_leaves_the_page_unusable():
     def ocr(page):
         raise RuntimeError("model missing")
 
-    raw = read_pdf(_scanned_pdf(), LIMITS, ocr=ocr)
+    raw = read_pdf(bars_scan_pdf(), LIMITS, ocr=ocr)
     assert raw.unusable_pages == (1,)
     assert any("OCR failed" in w for w in raw.warnings)
 
@@ -286,11 +233,8 @@ def test_truncated_pdf_fails(report_pdf):
 
 
 def test_random_bytes_with_a_pdf_header_fail():
-    import random
-
-    junk = bytes(random.Random(6).randrange(256) for _ in range(20_000))
-    assert _reason(b"%PDF-1.7\n" + junk).startswith("truncated or corrupt PDF")
-    assert _reason(b"%PDF-1.7\n" + junk + b"\n%%EOF\n").startswith("truncated or corrupt PDF")
+    assert _reason(random_pdf()).startswith("truncated or corrupt PDF")
+    assert _reason(random_pdf(eof=True)).startswith("truncated or corrupt PDF")
 
 
 def test_not_a_pdf_fails():
@@ -303,9 +247,7 @@ def test_junk_before_the_header_is_accepted(report_pdf):
 
 
 def test_user_password_fails_as_encrypted():
-    from reportlab.lib.pdfencrypt import StandardEncryption
-
-    data = _reportlab_pdf(_hello, encrypt=StandardEncryption(userPassword="secret", ownerPassword="owner"))
+    data = encrypted_pdf(user_password="secret", owner_password="owner")
     assert _reason(data).startswith("PDF is encrypted with a user password")
 
 
@@ -316,7 +258,7 @@ def test_too_many_pages_names_the_limit(report_pdf):
 
 
 def test_blank_pdf_fails():
-    assert _reason(_reportlab_pdf(lambda c: None)) == "PDF has no text: every page is blank"
+    assert _reason(reportlab_pdf(draw_nothing)) == "PDF has no text: every page is blank"
 
 
 def test_wide_gaps_make_cells_only_on_neighbouring_lines():
@@ -335,6 +277,6 @@ def test_wide_gaps_make_cells_only_on_neighbouring_lines():
             c.drawString(80, y, cells[0])
             c.drawString(300, y, cells[1])
 
-    lines = read_pdf(_reportlab_pdf(draw), LIMITS).text.split("\n")
+    lines = read_pdf(reportlab_pdf(draw), LIMITS).text.split("\n")
     assert lines[0] == "中共青溪县清河镇委员会 青溪县清河镇人民政府"
     assert lines[-2:] == ["项目\t2023年", "学法次数\t8"]

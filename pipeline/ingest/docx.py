@@ -36,7 +36,9 @@ MAX_ZIP_ENTRIES = 10_000
 CHUNK = 64 * 1024
 # Declarations that define entities: never accepted, in any encoding XML may use.
 _DECLARATIONS = tuple(
-    word.encode(enc) for word in ("<!DOCTYPE", "<!ENTITY") for enc in ("ascii", "utf-16-le", "utf-16-be")
+    word.encode(enc)
+    for word in ("<!DOCTYPE", "<!ENTITY")
+    for enc in ("ascii", "utf-16-le", "utf-16-be")
 )
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
@@ -50,7 +52,11 @@ _OTHER_ZIPS = (
 
 def _safe_parser() -> etree.XMLParser:
     return etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, dtd_validation=False
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        huge_tree=False,
+        dtd_validation=False,
     )
 
 
@@ -61,7 +67,7 @@ def describe_non_zip(data: bytes) -> str:
     """Given bytes that are not a zip archive, return what they look like, for the reason."""
     head = data[:2048].lstrip()
     if data.startswith(_OLE_MAGIC):
-        if _ENCRYPTED_PACKAGE in data[:1 << 20]:
+        if _ENCRYPTED_PACKAGE in data[: 1 << 20]:
             return "Word document is encrypted with a password: ask for an unprotected copy"
         return "a legacy Word/WPS binary document (.doc) with a .docx name: convert it to .docx"
     if head.startswith(b"%PDF-"):
@@ -73,7 +79,7 @@ def describe_non_zip(data: bytes) -> str:
     if head[:200].lower().lstrip(b"\xef\xbb\xbf").startswith((b"<!doctype html", b"<html")):
         return "a web page (HTML) with a .docx name"
     try:
-        decode_text(data[:1 << 16])
+        decode_text(data[: 1 << 16])
     except DocumentError:
         return "not a Word document: the file is not a zip archive"
     return "a plain text file with a .docx name, not a Word document"
@@ -200,8 +206,22 @@ class _Paragraph:
 
 # Elements whose text is not part of the document as shown.
 _SKIP = frozenset(
-    {"del", "moveFrom", "delText", "instrText", "pPr", "rPr", "sectPr", "Fallback",
-     "footnoteReference", "endnoteReference", "commentReference", "tblPr", "trPr", "tcPr"}
+    {
+        "del",
+        "moveFrom",
+        "delText",
+        "instrText",
+        "pPr",
+        "rPr",
+        "sectPr",
+        "Fallback",
+        "footnoteReference",
+        "endnoteReference",
+        "commentReference",
+        "tblPr",
+        "trPr",
+        "tcPr",
+    }
 )
 
 
@@ -284,18 +304,33 @@ def blocks_to_lines(blocks, numbering: Numbering | None) -> list[str]:
     return lines
 
 
-def body_lines(stream, numbering: Numbering | None) -> list[str]:
-    """Given the main document part as a stream, return its lines, one top-level block at a time."""
+def body_lines(stream, numbering: Numbering | None, max_chars: int | None = None) -> list[str]:
+    """Given the main document part as a stream, return its lines, one top-level block at a time.
+
+    Raises DocumentError as soon as the lines hold more than ``max_chars`` characters.
+    """
     lines: list[str] = []
+    chars = 0
     context = etree.iterparse(
-        stream, events=("end",), resolve_entities=False, no_network=True, load_dtd=False,
+        stream,
+        events=("end",),
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
         huge_tree=False,
     )
     for _event, el in context:
         parent = el.getparent()
         if parent is None or local_name(parent.tag) != "body":
             continue
-        lines.extend(blocks_to_lines([el], numbering))
+        block = blocks_to_lines([el], numbering)
+        lines.extend(block)
+        chars += sum(len(line) + 1 for line in block)
+        if max_chars is not None and chars > max_chars:
+            raise DocumentError(
+                f"Word document text runs past the limit max_text_chars={max_chars} "
+                "(a report holds under 100,000 characters)"
+            )
         el.clear(keep_tail=True)  # done with: keep memory at one block
         while el.getprevious() is not None:
             del parent[0]
@@ -328,18 +363,31 @@ def read_docx(data: bytes, limits: Limits) -> RawText:
             check_no_declarations(archive, budget)
             rels = _part_rels(archive, main, budget)
             numbering = read_numbering(
-                {kind: read_part(archive, rels[kind], budget)
-                 for kind in ("numbering", "styles") if rels.get(kind) in archive.namelist()},
+                {
+                    kind: read_part(archive, rels[kind], budget)
+                    for kind in ("numbering", "styles")
+                    if rels.get(kind) in archive.namelist()
+                },
                 _safe_parser(),
             )
             with archive.open(main) as stream:
-                lines = body_lines(_CountingReader(stream, budget), numbering)
+                lines = body_lines(
+                    _CountingReader(stream, budget), numbering, limits.max_text_chars
+                )
     except DocumentError:
         raise
     except etree.XMLSyntaxError as e:
         raise DocumentError(f"corrupt Word document: XML is not well-formed ({e})") from None
-    except (zipfile.BadZipFile, zlib.error, EOFError, KeyError, OSError, ValueError,
-            RuntimeError, NotImplementedError) as e:
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        EOFError,
+        KeyError,
+        OSError,
+        ValueError,
+        RuntimeError,
+        NotImplementedError,
+    ) as e:
         raise DocumentError(f"corrupt Word document: {type(e).__name__}: {e}") from None
     text = "\n".join(line.rstrip() for line in lines)
     if not text.strip():

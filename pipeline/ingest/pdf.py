@@ -30,7 +30,11 @@ from pipeline.ingest.text import looks_like_text
 
 
 class OcrResult(Protocol):
-    """What an OCR function returns for one page (pipeline.ingest.ocr.OcrPage fits)."""
+    """What an OCR function returns for one page (pipeline.ingest.ocr.OcrPage fits).
+
+    It may also have ``boxes``: one (left, top, right, bottom) per line, in PDF points from the
+    page's top-left corner; with them the layout repair works as on a text layer.
+    """
 
     lines: Sequence[str]  # text lines, top to bottom
     confidence: float  # 0-1
@@ -235,7 +239,9 @@ def read_page(pdf: pdfium.PdfDocument, index: int) -> PageText:
             return PageText(drawn=_has_objects(page))
         visible = sum(len(re.sub(r"\s", "", line.text)) for line in lines)
         if visible < SCANNED_MAX_CHARS and image_share(page) >= SCANNED_IMAGE_SHARE:
-            return PageText(lines=lines, problem="scanned image (the text layer holds only a few characters)")
+            return PageText(
+                lines=lines, problem="scanned image (the text layer holds only a few characters)"
+            )
         lines, problem, dropped = check_text_layer(lines)
         return PageText(lines=lines, problem=problem, dropped=dropped)
     finally:
@@ -274,22 +280,50 @@ def retry_garbled(data: bytes, pages: list[PageText]) -> list[PageText]:
     return [retried[i] if i in retried and retried[i].usable else p for i, p in enumerate(pages)]
 
 
+# OCR boxes of one body size differ in height by up to 15 %; within this share of the page's
+# median they are one size, so that the layout repair does not split paragraphs at them.
+OCR_SIZE_TOLERANCE = 0.25
+
+
+def ocr_to_lines(result: OcrResult, page_height: float) -> list[PdfLine]:
+    """Given an OCR result and the page height, return its lines, with geometry when boxed."""
+    texts = [s.strip() for s in result.lines]
+    boxes = list(getattr(result, "boxes", ()) or ())
+    if len(boxes) != len(texts):
+        return [PdfLine(s) for s in texts if s]
+    heights = [bottom - top for _left, top, _right, bottom in boxes]
+    body = statistics.median(heights) if heights else 0.0
+    lines = []
+    for text, (left, _top, right, bottom), height in zip(texts, boxes, heights, strict=True):
+        if text:
+            em = body if abs(height - body) <= OCR_SIZE_TOLERANCE * body else height
+            lines.append(PdfLine(text, left, right, page_height - bottom, max(em, 1.0)))
+    return lines
+
+
 def ocr_unusable(pdf: pdfium.PdfDocument, pages: list[PageText], ocr: PageOcr) -> list[str]:
-    """Given the pages and an OCR function, fill the unusable pages in place; return warnings."""
-    warnings = []
+    """Given the pages and an OCR function, fill the unusable pages in place; return warnings,
+    one of them naming every page read by OCR with its confidence."""
+    warnings, read = [], []
     for i, p in enumerate(pages):
         if p.usable:
             continue
         page = pdf[i]
         try:
             result = ocr(page)
+            lines = ocr_to_lines(result, page.get_height())
         except Exception as e:  # an OCR failure leaves the page unusable, never the whole file
             warnings.append(f"page {i + 1}: OCR failed ({type(e).__name__}: {e})")
             continue
         finally:
             page.close()
-        lines = [PdfLine(s.strip()) for s in result.lines if s.strip()]
+        if not lines:  # blank, or nothing OCR can read: the page stays unusable
+            p.problem = f"{p.problem}; OCR found no text"
+            continue
         pages[i] = PageText(lines=lines, ocr_confidence=float(result.confidence))
+        read.append(f"page {i + 1} ({float(result.confidence):.2f})")
+    if read:
+        warnings.append("read by OCR, confidence per page: " + ", ".join(read))
     return warnings
 
 
@@ -410,7 +444,9 @@ def _problems_to_warnings(pages: Sequence[PageText]) -> list[str]:
     return warnings
 
 
-def _read_pages(data: bytes, limits: Limits, ocr: PageOcr | None) -> tuple[list[PageText], list[str]]:
+def _read_pages(
+    data: bytes, limits: Limits, ocr: PageOcr | None
+) -> tuple[list[PageText], list[str]]:
     """Given PDF bytes, return the pages read and the warnings."""
     try:
         pdf = open_pdf(data)

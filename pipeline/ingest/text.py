@@ -44,8 +44,24 @@ _USUAL_RE = re.compile(
 MAX_UNUSUAL_SHARE = 0.02
 
 
+# A wrong decoding garbles the whole text, so a long text is judged on evenly spaced windows:
+# findall over 17 million characters took 27 s and 1.5 GB.
+MAX_CHECKED_CHARS = 200_000
+CHECKED_WINDOWS = 8
+
+
+def text_sample(text: str) -> str:
+    """Given a text, return it whole when short, else CHECKED_WINDOWS evenly spaced windows."""
+    if len(text) <= MAX_CHECKED_CHARS:
+        return text
+    width = MAX_CHECKED_CHARS // CHECKED_WINDOWS
+    step = (len(text) - width) // (CHECKED_WINDOWS - 1)
+    return "\n".join(text[i * step : i * step + width] for i in range(CHECKED_WINDOWS))
+
+
 def looks_like_text(text: str) -> bool:
     """Given decoded text, return whether it reads as a document rather than mojibake or junk."""
+    text = text_sample(text)
     if not text.strip():
         return True
     if len(_JUNK_RE.findall(text)) > MAX_JUNK_SHARE * len(text) + 1:
@@ -77,7 +93,9 @@ def decode_text(data: bytes) -> tuple[str, str]:
         if data.startswith(bom):
             text = _strict(data, encoding)
             if text is None or not looks_like_text(text):
-                raise DocumentError(f"file starts with a {encoding} byte-order mark but is not {encoding} text")
+                raise DocumentError(
+                    f"file starts with a {encoding} byte-order mark but is not {encoding} text"
+                )
             return text, encoding
     encodings = ["utf-8"]
     if len(data) % 2 == 0:
