@@ -54,3 +54,19 @@ def test_default_jobs_is_every_core(monkeypatch):
     assert run._default_jobs() == 6
     monkeypatch.setattr(run.os, "cpu_count", lambda: None)
     assert run._default_jobs() == 1
+
+
+def test_results_arriving_in_any_order_and_in_small_frames_give_the_same_bytes(
+    tmp_path, synthetic_raw, monkeypatch
+):
+    from pipeline import run
+
+    expected = extract(synthetic_raw, tmp_path / "plain", jobs=1)
+    original = run._map_local
+
+    def backwards(entries, settings, bar):
+        yield from reversed(list(original(entries, settings, bar)))
+
+    monkeypatch.setattr(run, "_map_local", backwards)
+    monkeypatch.setattr(run, "FRAME_DOCUMENTS", 4)
+    assert extract(synthetic_raw, tmp_path / "shuffled", jobs=1) == expected
