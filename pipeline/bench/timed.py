@@ -26,6 +26,7 @@ from collections import defaultdict
 TIMED = [
     ("pipeline.run", "extract_corpus"),
     ("pipeline.run", "process_entry"),
+    ("pipeline.run", "_extraction_tools"),
     ("pipeline.run", "ingest_entry"),
     ("pipeline.extract", "extract_document"),
     ("pipeline.run", "write_extract_outputs"),
