@@ -270,12 +270,13 @@ def write_pdf_corpus(folder: str | os.PathLike, pages: int, seed: int = 7) -> Co
 
 
 def _write_corpus(folder: Path, spec: dict, write) -> CorpusInfo:
+    folder = folder.resolve()
     spec = {**spec, "version": generator_version()}
     manifest = folder / MANIFEST
     if manifest.is_file():
         saved = json.loads(manifest.read_text(encoding="utf-8"))
-        if saved.get("spec") == spec:
-            return CorpusInfo(**{**saved["info"], "raw": Path(saved["info"]["raw"])})
+        if saved.get("spec") == spec:  # the folder may have moved: raw is where it is now
+            return CorpusInfo(**{**saved["info"], "raw": folder / "raw"})
     tmp = folder.with_name(folder.name + ".partial")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
