@@ -23,7 +23,7 @@ INCREMENT_POLICIES = ("fallback", "drop")
 TOPIC_SCOPES = ("sentence", "paragraph")
 REQUIRED_CUES = (
     "plan", "plan_headings", "negation", "negation_after", "negation_direct", "negation_distributive", "part",
-    "increment", "uncertain", "shared_rate", "respective", "not_done", "total", "whole", "sub_part",
+    "increment", "change_by", "change_from", "uncertain", "shared_rate", "respective", "not_done", "total", "whole", "sub_part",
     "venue_list",
 )  # fmt: skip
 _METRIC_KEYS = {

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import replace
 
 import jieba
 
@@ -21,9 +20,12 @@ from pipeline.extract.numbers import Quantity, find_quantities
 from pipeline.extract.practices import text_to_practices
 from pipeline.extract.resolve import Resolved, candidates_to_values
 from pipeline.extract.sentences import Span, text_to_sentences
+from pipeline.extract.tables import table_fixer
 from pipeline.ingest.model import Document
 
 EVIDENCE_REACH = 300  # summed values from sentences closer than this share one evidence span
+CHANGE_REACH = 24  # chars before a number searched for a change wording (比上年多开展)
+_CLAUSE_END_RE = re.compile(r"[,;:。!?\n]")
 
 # A top-level heading: 一、 … at the start of a line.
 _TOP_HEADING_RE = re.compile(r"^[一二三四五六七八九十]+[、.]", re.MULTILINE)
@@ -42,7 +44,7 @@ def extract_document(
         return [], []
     in_plans = _plans_test(doc, catalog)
     sentences = text_to_sentences(text)
-    candidates = text_to_candidates(text, sentences, catalog, tok, in_plans)
+    candidates = text_to_candidates(text, sentences, catalog, tok, in_plans, doc.meta.year)
     values = candidates_to_values(candidates, catalog)
     metric_rows = [_metric_row(doc, v) for v in values]
     practice_rows = [
@@ -57,13 +59,17 @@ def text_to_candidates(
     catalog: Catalog,
     tok: jieba.Tokenizer,
     in_plans: Callable[[int], bool],
+    year: int | None = None,
 ) -> list[Candidate]:
-    """Given normalized text and its sentences, return every metric candidate outside plans."""
+    """Given normalized text and its sentences, return every metric candidate outside plans;
+    ``year`` is the report's year (which column of a table with year columns counts)."""
     known = set(catalog.measures)
+    is_change = _change_test(text, catalog)
+    in_table = table_fixer(text, catalog.measures, year)
     quantities = [
         q
-        for q in map(_table_measure(text, catalog), find_quantities(text, catalog.measures))
-        if not q.skip and (q.percent or q.measure in known)
+        for q in map(in_table, find_quantities(text, catalog.measures))
+        if not q.skip and (q.percent or q.measure in known) and not is_change(q)
     ]
     cued_re = _cued_regex(catalog)
     out: list[Candidate] = []
@@ -86,20 +92,18 @@ def text_to_candidates(
     return out
 
 
-def _table_measure(text: str, catalog: Catalog) -> Callable[[Quantity], Quantity]:
-    """Given text, return a function giving a table cell's number the measure word of its row
-    label: "排查矛盾纠纷(起)<TAB>90" is 90 起."""
-    label = _compiled(r"\((" + "|".join(re.escape(m) for m in catalog.measures) + r")\)\t$")
+def _change_test(text: str, catalog: Catalog) -> Callable[[Quantity], bool]:
+    """Given text, return a test telling whether a number is a change, not a value: the
+    difference after 比上年多 / 同比增长, or the starting value before 增加到 / 增至."""
+    by, start = catalog.cue("change_by"), catalog.cue("change_from")
 
-    def fix(q: Quantity) -> Quantity:
-        if q.measure or q.skip or text[q.start - 1 : q.start] != "\t":
-            return q
-        m = label.search(text, max(0, q.start - 8), q.start)
-        if m is None or (q.end < len(text) and text[q.end] not in "\t\n"):
-            return q
-        return replace(q, measure=m.group(1))
+    def is_change(q: Quantity) -> bool:
+        lo = max(0, q.start - CHANGE_REACH)
+        before = _CLAUSE_END_RE.split(text[lo : q.start])[-1]
+        after = text[q.measure_end : q.measure_end + 4]
+        return by.search(before) is not None or start.search(after) is not None
 
-    return fix
+    return is_change
 
 
 def _cued_regex(catalog: Catalog) -> re.Pattern:

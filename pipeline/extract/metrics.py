@@ -74,6 +74,8 @@ class Candidate:
     )
     sentence_index: int = 0  # the place of its sentence in the document
     paragraph: int = 0  # where the line (paragraph) of its sentence starts
+    weak: bool = False  # bound by a weak phrasing (学习, 资料): the topic made it count
+    measure: str = ""  # the measure word written after the number
 
 
 @dataclass
@@ -311,12 +313,17 @@ def _phrasing_holds(s: Sentence, p: Phrasing) -> bool:
 def _checks_pass(s: Sentence, q: Quantity, h: Hit, region: tuple[int, int] | None = None) -> bool:
     """Given a number and a hit, return True when the metric's conditions hold; the metric's
     excludes are looked for from the start of the number's clause (or the hit) to the number,
-    or in ``region`` when given."""
+    to the end of the clause for an object after the number (对18起案件免予处罚: what is said of
+    the object follows it), or in ``region`` when given."""
     m, p = h.metric, h.phrasing
     if not _phrasing_holds(s, p):
         return False
     minor = s.minor(q.start)
-    lo, hi = region or (min(h.start, minor.start), max(h.end, q.measure_end))
+    after = h.start >= q.measure_end
+    lo, hi = region or (
+        min(h.start, minor.start),
+        max(h.end, minor.end if after else q.measure_end),
+    )
     if s.has(m.excludes, lo, hi) or s.has(s.cue("uncertain"), minor.start, minor.end):
         return False
     if s.has(m.sentence_excludes) or s.has(m.paragraph_excludes, *s.paragraph()):
@@ -394,9 +401,12 @@ def _respective(s: Sentence, q: Quantity, hits: list[Hit]) -> Hit | None:
     if cue is None:
         return None
     listed: list[Hit] = []
-    for h in sorted(
-        (h for h in hits if major.start <= h.start and h.end <= cue.start()), key=lambda h: h.start
-    ):
+    usable = (
+        h
+        for h in hits
+        if major.start <= h.start and h.end <= cue.start() and _phrasing_holds(s, h.phrasing)
+    )
+    for h in sorted(usable, key=lambda h: h.start):
         if h.metric is not None and (not listed or listed[-1].end <= h.start):
             listed.append(h)
         elif (
@@ -430,6 +440,8 @@ def _candidate(s: Sentence, q: Quantity, m: Metric, rule: str, h: Hit) -> Candid
         scope=_scope(s, q.start),
         sentence_index=s.index,
         paragraph=s.paragraph()[0],
+        weak=h.phrasing.weak,
+        measure=q.measure,
     )
 
 

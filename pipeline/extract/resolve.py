@@ -78,15 +78,21 @@ def _resolve_metric(metric: Metric, cands: list[Candidate]) -> Resolved | None:
 
 def _drop_general_totals(cands: list[Candidate]) -> list[Candidate]:
     """Given candidates, drop a total whose parts name the topic it lacks: in 中心组学习11次,
-    其中专题学习法律法规4次 only the 4 are law study, so the 11 go and the part stays."""
+    其中专题学习法律法规4次 only the 4 are law study, so the 11 go and the part stays. Only a
+    total bound by a weak phrasing (学习, not 宣传资料) is general, and only parts counted in its
+    measure word are its subset on the topic (资料4500份, 其中民法典手册1000本: the total stays)."""
     out = []
     for c in cands:
         specific_parts = [
             p
             for p in cands
-            if p.part and p.local_topic and p.sentence == c.sentence and p.start > c.start
+            if p.part
+            and p.local_topic
+            and p.sentence == c.sentence
+            and p.start > c.start
+            and p.measure == c.measure
         ]
-        if not c.part and not c.local_topic and specific_parts:
+        if not c.part and not c.local_topic and c.weak and specific_parts:
             continue
         out.append(c)
     if len(out) < len(cands):

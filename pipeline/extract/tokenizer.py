@@ -36,7 +36,8 @@ def make_tokenizer(
         Path(cache_dir).mkdir(parents=True, exist_ok=True)
         tok.tmp_dir = str(cache_dir)
     try:
-        tok.load_userdict(str(path))
+        with path.open("rb") as f:  # jieba leaves a file it opens itself unclosed
+            tok.load_userdict(f)
     except (ValueError, UnicodeDecodeError) as e:
         raise ConfigError(
             f"{path}: not a jieba user dictionary (word [freq] [tag] per line): {e}"
