@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from pipeline.extract import extract_document, load_catalog, make_tokenizer
-from pipeline.ingest.model import Document
+from pipeline.ingest.model import Document, Metadata
 from pipeline.ingest.normalize import normalize_text
 
 CASES = yaml.safe_load((Path(__file__).parent / "cases" / "extraction.yaml").read_text("utf-8"))
@@ -32,7 +32,8 @@ def _param(i: int, case: dict):
 @pytest.mark.parametrize("case", [_param(i, c) for i, c in enumerate(CASES)])
 def test_extraction_case(case, catalog, tok):
     text = normalize_text(case["text"])
-    doc = Document(doc_id="case.txt", format="txt", status="ok", text=text)
+    meta = Metadata(year=case.get("year"))
+    doc = Document(doc_id="case.txt", format="txt", status="ok", text=text, meta=meta)
     metric_rows, practice_rows = extract_document(doc, catalog, tok)
     got = {r["metric"]: r["value"] for r in metric_rows}
     assert got == {k: float(v) for k, v in case["rows"].items()}

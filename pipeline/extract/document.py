@@ -24,7 +24,7 @@ from pipeline.extract.tables import table_fixer
 from pipeline.ingest.model import Document
 
 EVIDENCE_REACH = 300  # summed values from sentences closer than this share one evidence span
-CHANGE_REACH = 24  # chars before a number searched for a change wording (比上年多开展)
+CHANGE_REACH = 24  # chars around a number searched for a change wording (比上年多开展, 增加到)
 _CLAUSE_END_RE = re.compile(r"[,;:。!?\n]")
 
 # A top-level heading: 一、 … at the start of a line.
@@ -100,7 +100,7 @@ def _change_test(text: str, catalog: Catalog) -> Callable[[Quantity], bool]:
     def is_change(q: Quantity) -> bool:
         lo = max(0, q.start - CHANGE_REACH)
         before = _CLAUSE_END_RE.split(text[lo : q.start])[-1]
-        after = text[q.measure_end : q.measure_end + 4]
+        after = text[q.measure_end : q.measure_end + CHANGE_REACH]
         return by.search(before) is not None or start.search(after) is not None
 
     return is_change

@@ -21,7 +21,8 @@ or a sub-part (第一季度, 宣传周期间, 在某村): resolve.py decides wit
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from itertools import pairwise
 
 import jieba
 
@@ -38,6 +39,14 @@ AUDIENCE_MEASURES = ("人", "人次", "名")
 _APPROX_TAIL = "以上左右余多"  # what may follow a number's measure word at the end of its clause
 # A clause opening with "all of them" continues the object of a number ending the clause before.
 _ALL_OF_THEM_RE = re.compile(r"[,:]\s?(?:均|全部|都|均已|全部已)")
+# A clause holding only the verb before a percent continues the rate of the clause before it.
+_CONTINUED_RATE_RE = re.compile(
+    r"(?:达到|达|为|提高到|提高至|提升到|提升至|上升到|上升至|增至|升至)\s?"
+)
+# 各 right after a list of objects and before its number: one count for each (讲座、培训各2场).
+_EACH_RE = re.compile(r"各(?:开展|组织|举办|召开|办理|为|有)?了?\s?(?=[\d一二两三四五六七八九十])")
+# What may stand between two listed objects: a joint and a short modifier (法治讲座、执法业务培训).
+_LIST_JOINT_RE = re.compile(r"(?:、|和|及|与|以及)[^,;。\d、和及与]{0,6}")
 _QUOTE_RE = re.compile(
     r"“[^“”\n]{1,30}”|‘[^‘’\n]{1,30}’|「[^「」\n]{1,30}」|\"[^\"\n]{1,30}\"|《[^《》\n]{1,40}》"
 )
@@ -250,11 +259,16 @@ def _bind_count(s: Sentence, q: Quantity) -> list[Candidate]:
             if gap <= RIGHT_REACH and not _between_counts(s, q.measure_end, h.start):
                 options.append((gap, 1, h))
     options.sort(key=lambda o: (o[0], o[1], -(o[2].end - o[2].start), -_priority(o[2])))
-    paired = _respective(s, q, [o[2] for o in options if o[2].end <= q.start])
+    before = [o[2] for o in options if o[2].end <= q.start]
+    paired = _respective(s, q, before)
     if paired is not None:
         if paired.metric is None or not _checks_pass(s, q, paired, (paired.start, paired.end)):
             return []
         return [_candidate(s, q, paired.metric, "object_before", paired)]
+    each = _each(s, q, before)
+    if each and _checks_pass(s, q, before[0]):
+        c = _candidate(s, q, before[0].metric, "each", before[0])
+        return [replace(c, value=q.value * each)]
     for i, (dist, _side, h) in enumerate(options):
         group = [h] + [o[2] for o in options[i + 1 :] if o[0] == dist]
         for g in group:
@@ -368,10 +382,13 @@ def _bind_rate(s: Sentence, q: Quantity) -> list[Candidate]:
     """Given a percent, return the rate(s) it measures: the nearest rate phrasing before it,
     and every rate listed before that one when 均/都 stands between ("参考率、合格率均为100%")."""
     major = s.major(q.start)
+    lo = major.start
+    if _CONTINUED_RATE_RE.fullmatch(s.text, major.start, q.start):
+        lo = s.major(max(s.span.start, major.start - 2)).start  # 合格率较上年提高2个百分点,达到100%
     rates = [
         h
         for h in s.hits
-        if h.metric is not None and h.metric.is_rate and major.start <= h.start and h.end <= q.start
+        if h.metric is not None and h.metric.is_rate and lo <= h.start and h.end <= q.start
     ]
     rates = sorted(rates, key=lambda h: (-h.end, h.start))
     if not rates:
@@ -400,11 +417,21 @@ def _respective(s: Sentence, q: Quantity, hits: list[Hit]) -> Hit | None:
     cue = s.cue("respective").search(s.text, major.start, q.start)
     if cue is None:
         return None
+    listed = _listed_objects(s, hits, major.start, cue.start())
+    numbers = [
+        n for n in s.quantities if cue.end() <= n.start < major.end and n.percent == q.percent
+    ]
+    if len(listed) < 2 or len(listed) != len(numbers):
+        return None
+    return listed[numbers.index(q)] if q in numbers else None
+
+
+def _listed_objects(s: Sentence, hits: list[Hit], start: int, end: int) -> list[Hit]:
+    """Given usable hits and a span, return the objects listed in it, one hit per object (the
+    longest phrasing over the same words), in order."""
     listed: list[Hit] = []
     usable = (
-        h
-        for h in hits
-        if major.start <= h.start and h.end <= cue.start() and _phrasing_holds(s, h.phrasing)
+        h for h in hits if start <= h.start and h.end <= end and _phrasing_holds(s, h.phrasing)
     )
     for h in sorted(usable, key=lambda h: h.start):
         if h.metric is not None and (not listed or listed[-1].end <= h.start):
@@ -413,12 +440,26 @@ def _respective(s: Sentence, q: Quantity, hits: list[Hit]) -> Hit | None:
             listed and h.metric is not None and h.end - h.start > listed[-1].end - listed[-1].start
         ):
             listed[-1] = h  # a longer phrasing over the same words
-    numbers = [
-        n for n in s.quantities if cue.end() <= n.start < major.end and n.percent == q.percent
-    ]
-    if len(listed) < 2 or len(listed) != len(numbers):
-        return None
-    return listed[numbers.index(q)] if q in numbers else None
+    return listed
+
+
+def _each(s: Sentence, q: Quantity, hits: list[Hit]) -> int:
+    """Given a number after 各 and the usable hits before it, return how many objects of one
+    metric the list before 各 names (法治讲座、执法业务培训各组织2场: 2 trainings of 2 each), or
+    0 when the number does not count each of listed objects of one metric."""
+    major = s.major(q.start)
+    cue = _EACH_RE.search(s.text, major.start, q.end)
+    if cue is None:
+        return 0
+    listed = _listed_objects(s, hits, major.start, cue.start())
+    if len(listed) < 2 or listed[-1].end != cue.start():
+        return 0
+    if len({h.metric.id for h in listed}) != 1:
+        return 0
+    between = [s.text[a.end : b.start] for a, b in pairwise(listed)]
+    if any(not _LIST_JOINT_RE.fullmatch(gap) for gap in between):
+        return 0
+    return len(listed)
 
 
 def _candidate(s: Sentence, q: Quantity, m: Metric, rule: str, h: Hit) -> Candidate:
