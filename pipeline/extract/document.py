@@ -1,8 +1,10 @@
 """One document in, metric rows and practice rows out.
 
 The chain: text -> sentences -> numbers with measure words -> candidates (metrics.py, cues.py)
--> one value per metric (resolve.py) -> rows with the contract's columns. Practices come from
-practices.py. Sentences in the plans part are skipped: the document's heading tree says where
+-> one value per metric (resolve.py) -> rows with the contract's columns. Numbers that are
+changes (比上年多8场, the 2 of 由2名增加到3名: the catalog's ``change_by`` / ``change_from`` cues)
+are no values; table cells take their row's measure word and only the report year's column
+counts (tables.py). Practices come from practices.py. Sentences in the plans part are skipped: the document's heading tree says where
 it is; a document without one gets its plans part from the catalog's ``plan_headings`` cue.
 """
 

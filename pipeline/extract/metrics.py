@@ -10,6 +10,8 @@ the span of the number, its sentence and the rule that produced it:
 - ``rate`` / ``rate_shared``: a percent after a rate phrasing ("参考率、合格率均为100%");
 - ``negation`` and ``full_rate`` come from pipeline.extract.cues.
 
+Objects listed before 分别 pair with the numbers after it in order; objects of one metric listed
+before 各 (法治讲座、执法业务培训各组织2场) give the number once for each of them.
 A number ending an item of a 、 list binds only inside its item (法治进校园活动9场、普法宣传活动20场:
 the 9 is not the publicity events'). After the number, the head of a 的 modifier is its object
 (开展3次以宣传宪法为主题的集中学法活动: 学法, not 宣传). A venue list (法律进机关、进乡村、进社区活动) is one

@@ -20,7 +20,7 @@ from pipeline.extract.numbers import Quantity
 # A run of lines holding tabs.
 _TABLE_RE = re.compile(r"(?:^[^\n\t]*\t[^\n]*(?:\n|$))+", re.MULTILINE)
 # A header cell naming a year: 2025年, 2025年度, 2025年(1-11月); a target or plan is no report.
-_YEAR_CELL_RE = re.compile(r"((?:19|20)\d\d)\s?年?度?(?:[^\t\n\d]{0,8}|\([^\t\n]{0,10}\))")
+_YEAR_CELL_RE = re.compile(r"((?:19|20)\d\d)\s?年度?(?:[^\t\n\d]{0,8}|\([^\t\n]{0,10}\))")
 _TARGET_RE = re.compile(r"目标|计划|预计|预期|拟")
 
 
