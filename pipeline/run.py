@@ -103,8 +103,14 @@ def _ocr_function(enabled: bool):
     return ocr.ocr_pdf_page
 
 
-class _Timeout(Exception):
-    pass
+class _Timeout(BaseException):
+    """Raised by the SIGALRM handler: a BaseException, so that no ``except Exception`` on the
+    way (a reader's fallback, a library's) swallows it."""
+
+
+# Once the limit is reached the alarm repeats every second: one that lands in a finalizer run
+# by the garbage collector is lost ("Exception ignored in ..."), the next one is not.
+ALARM_REPEAT_SECONDS = 1.0
 
 
 def _alarm(_signum, _frame):
@@ -117,16 +123,20 @@ def process_entry(entry: Entry, settings: RunSettings) -> DocResult:
     use_alarm = hasattr(signal, "SIGALRM") and _in_main_thread()
     if use_alarm:
         previous = signal.signal(signal.SIGALRM, _alarm)
-        signal.setitimer(signal.ITIMER_REAL, settings.limits.max_seconds)
+        signal.setitimer(signal.ITIMER_REAL, settings.limits.max_seconds, ALARM_REPEAT_SECONDS)
     restore_memory = _cap_memory(settings.limits.max_memory_bytes) if use_alarm else None
     try:
-        doc = ingest_entry(entry, settings.limits, ocr=_ocr_function(settings.ocr))
-        metrics, practices = [], []
-        if doc.status in ("ok", "warning") and doc.text:
-            catalog, tokenizer = _extraction_tools(settings.catalog)
-            from pipeline.extract import extract_document
+        try:
+            doc = ingest_entry(entry, settings.limits, ocr=_ocr_function(settings.ocr))
+            metrics, practices = [], []
+            if doc.status in ("ok", "warning") and doc.text:
+                catalog, tokenizer = _extraction_tools(settings.catalog)
+                from pipeline.extract import extract_document
 
-            metrics, practices = extract_document(doc, catalog, tokenizer)
+                metrics, practices = extract_document(doc, catalog, tokenizer)
+        finally:  # an alarm landing here is still caught below; none comes after this
+            if use_alarm:
+                signal.setitimer(signal.ITIMER_REAL, 0)
     except _Timeout:
         doc = _failed(
             entry, f"took longer than the limit max_seconds={settings.limits.max_seconds:g}"
@@ -139,11 +149,11 @@ def process_entry(entry: Entry, settings: RunSettings) -> DocResult:
         )
         metrics, practices = [], []
     finally:
-        if restore_memory is not None:
-            restore_memory()
         if use_alarm:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
+        if restore_memory is not None:
+            restore_memory()
     return DocResult(
         document=document_row(doc),
         sections=[{"doc_id": doc.doc_id, **_shallow_dict(s)} for s in doc.sections],
@@ -220,6 +230,7 @@ def document_row(doc: Document) -> dict:
 
 
 # ---------------------------------------------------------------- the corpus
+
 
 def _fingerprint(settings: RunSettings) -> str:
     """Return a hash of everything besides a file's bytes that its results depend on: the
@@ -364,14 +375,22 @@ def _map_dask(entries: list[Entry], settings: RunSettings, bar) -> Mapped:
     return map_on_dask(entries, settings, bar)
 
 
-def extract_corpus(raw_dir: str | os.PathLike, settings: RunSettings, cache_dir: Path | None = None) -> ExtractResult:
+def extract_corpus(
+    raw_dir: str | os.PathLike, settings: RunSettings, cache_dir: Path | None = None
+) -> ExtractResult:
     """Given the input folder, return the documents, sections, metrics and practices tables."""
     started = time.perf_counter()
     entries = discover(raw_dir)
     if not entries:
-        raise InputError(f"no files found in {raw_dir}", hint="put the reports under it, e.g. raw/<county>/<year>/<township>.pdf")
-    cache = _Cache(cache_dir if settings.cache else None, _fingerprint(settings),
-                   settings.limits.max_file_bytes)
+        raise InputError(
+            f"no files found in {raw_dir}",
+            hint="put the reports under it, e.g. raw/<county>/<year>/<township>.pdf",
+        )
+    cache = _Cache(
+        cache_dir if settings.cache else None,
+        _fingerprint(settings),
+        settings.limits.max_file_bytes,
+    )
     keys = {e.doc_id: cache.key(e) for e in entries}
     rows = _Rows()
     for e in entries:
@@ -379,8 +398,13 @@ def extract_corpus(raw_dir: str | os.PathLike, settings: RunSettings, cache_dir:
         if hit is not None:
             rows.add(e.doc_id, hit)
     todo = [e for e in entries if e.doc_id not in rows.documents]
-    with tqdm(total=len(todo), desc="reading reports", unit="doc", disable=not settings.progress or None,
-              leave=False) as bar:
+    with tqdm(
+        total=len(todo),
+        desc="reading reports",
+        unit="doc",
+        disable=not settings.progress or None,
+        leave=False,
+    ) as bar:
         mapper = _map_dask if settings.executor == "dask" else _map_local
         for e, r in mapper(todo, settings, bar):
             cache.put(keys[e.doc_id], r)
@@ -494,7 +518,9 @@ class AnalyzeSummary:
     text: str
 
 
-def run_analyze(raw_dir, out_dir, settings: RunSettings, analysis_settings: str | None = None) -> AnalyzeSummary:
+def run_analyze(
+    raw_dir, out_dir, settings: RunSettings, analysis_settings: str | None = None
+) -> AnalyzeSummary:
     """Given the input and output folders, run extract, analysis and reports; return a summary."""
     from pipeline.analyze import analyze, load_settings
     from pipeline.report import write_reports
@@ -506,14 +532,34 @@ def run_analyze(raw_dir, out_dir, settings: RunSettings, analysis_settings: str 
     with OutputSet(out_dir) as out:
         result = extract_corpus(raw_dir, settings, out_dir / CACHE_SUBDIR)
         write_extract_outputs(result, out)
-        base = {name: getattr(result, name) for name in ("documents", "sections", "metrics", "practices")}
+        base = {
+            name: getattr(result, name)
+            for name in ("documents", "sections", "metrics", "practices")
+        }
         tables = analyze(base, result.texts, options, townships)
         tables = {name: out.write_table(df, name) for name, df in tables.items()}
         write_reports({**base, **tables}, result.texts, options, out)
+        out.write_text(MANIFEST_FILE, manifest_json(raw_dir, result))
         out.commit(replace_dirs=(TEXT_SUBDIR, FIGURES_SUBDIR))
     flags = tables.get("flags", pd.DataFrame(columns=["severity"]))
-    return AnalyzeSummary(result.documents, flags, out_dir / "report.html",
-                          summary_text(result, flags, out_dir))
+    return AnalyzeSummary(
+        result.documents, flags, out_dir / "report.html", summary_text(result, flags, out_dir)
+    )
+
+
+MANIFEST_FILE = "manifest.json"
+
+
+def manifest_json(raw_dir, result: ExtractResult) -> str:
+    """Given the run, return what a later reader of OUT_DIR needs to know about its input."""
+    counts = result.documents["status"].value_counts()
+    manifest = {
+        "raw_dir": str(Path(raw_dir).resolve()),
+        "pipeline_version": __version__,
+        "documents": len(result.documents),
+        "status": {s: int(counts.get(s, 0)) for s in contracts.STATUSES},
+    }
+    return json.dumps(manifest, ensure_ascii=False, indent=2) + "\n"
 
 
 def summary_text(result: ExtractResult, flags: pd.DataFrame, out_dir: Path) -> str:

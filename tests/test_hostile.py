@@ -250,6 +250,36 @@ def test_a_document_over_max_seconds_fails_naming_the_limit(tmp_path, jobs):
     assert time.perf_counter() - started < 60
 
 
+def _busy(seconds: float) -> None:
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        pass
+
+
+@pytest.mark.parametrize("swallow", ["except Exception", "lost once, as in a finalizer"])
+def test_the_time_limit_survives_code_that_swallows_the_alarm(tmp_path, monkeypatch, swallow):
+    from pipeline import run as run_module
+    from pipeline.ingest import Entry
+
+    def stubborn_reader(entry, limits, ocr=None):
+        try:
+            _busy(3)
+        except Exception:  # a library's fallback: must not catch the time limit
+            pass
+        except BaseException:
+            if swallow == "except Exception":
+                raise
+        _busy(10)  # without a second alarm this would run to its end
+        raise AssertionError("the time limit did not stop the reader")
+
+    monkeypatch.setattr(run_module, "ingest_entry", stubborn_reader)
+    settings = RunSettings(limits=Limits(max_seconds=0.5), jobs=1, cache=False, progress=False)
+    started = time.perf_counter()
+    result = run_module.process_entry(Entry(tmp_path / "x.txt", "x.txt"), settings)
+    assert result.document["reason"] == "took longer than the limit max_seconds=0.5"
+    assert time.perf_counter() - started < 4
+
+
 def test_generator_refuses_a_folder_that_is_not_empty(tmp_path):
     (tmp_path / "x.txt").write_text("x")
     with pytest.raises(FileExistsError):
