@@ -51,8 +51,6 @@ def negation_candidates(s: Sentence) -> list[Candidate]:
 def _negated_metrics(s: Sentence, start: int, end: int, direct: bool) -> list[str]:
     """Given the words a negation cue governs, return the metric ids of the items they name."""
     items = _items(s, start, end)
-    if direct:
-        items = items[:1]
     hits = [h for h in s.hits if start <= h.start and h.end <= end and _negatable(s, h)]
     out = []
     for lo, hi in items:
@@ -63,9 +61,11 @@ def _negated_metrics(s: Sentence, start: int, end: int, direct: bool) -> list[st
             if lo <= h.start and h.end <= hi and not s.has(h.metric.excludes, lo, hi)
         ]
         if not inside:
+            if direct:
+                break
             continue
         if direct and min(h.start for h in inside) - lo > DIRECT_REACH:
-            continue
+            break  # 无 governs a list only while every item starts with what it negates
         strong = [h for h in inside if not h.phrasing.weak]
         head = max(strong or inside, key=_head_key)
         out.append(head.metric.id)
