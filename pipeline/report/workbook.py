@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import io
 import math
+import re
+import zipfile
 from dataclasses import dataclass
 
 import pandas as pd
@@ -65,7 +67,29 @@ def workbook_bytes(tables: dict[str, pd.DataFrame], settings: AnalysisSettings) 
         _write_sheet(wb, sheet, limit, extra)
     buf = io.BytesIO()
     wb.save(buf)
-    return buf.getvalue()
+    return deterministic_xlsx(buf.getvalue())
+
+
+# openpyxl stamps the save time into docProps/core.xml and into every zip entry; a fixed stamp
+# makes the same tables give the same bytes on every run.
+FIXED_ZIP_TIME = (2000, 1, 1, 0, 0, 0)
+FIXED_CORE_TIME = "2000-01-01T00:00:00Z"
+_CORE_TIME_RE = re.compile(r"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)")
+
+
+def deterministic_xlsx(data: bytes) -> bytes:
+    """Given xlsx bytes, return them with fixed timestamps (same content, same bytes)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                body = _CORE_TIME_RE.sub(rf"\g<1>{FIXED_CORE_TIME}\g<2>", body.decode("utf-8")).encode("utf-8")
+            entry = zipfile.ZipInfo(info.filename, date_time=FIXED_ZIP_TIME)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = info.external_attr
+            dst.writestr(entry, body)
+    return out.getvalue()
 
 
 # ---------------------------------------------------------------- the five sheets
