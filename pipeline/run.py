@@ -11,10 +11,12 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import inspect
+import itertools
 import json
 import os
 import signal
 import time
+from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -334,16 +336,30 @@ def _map_local(entries: list[Entry], settings: RunSettings, bar) -> Mapped:
     yield from _map_pool(entries, settings, jobs, bar)
 
 
+QUEUED_PER_WORKER = 8  # documents submitted ahead of the one awaited, per worker
+
+
 def _map_pool(entries: list[Entry], settings: RunSettings, jobs: int, bar) -> Mapped:
-    """Run entries on a process pool; a worker that dies fails only its own document."""
+    """Run entries on a process pool; a worker that dies fails only its own document.
+
+    A window of QUEUED_PER_WORKER documents per worker is in flight, and each future is let go
+    once its result is taken: holding all of them held every result (2.4 GB at 40,000)."""
     done: set[str] = set()
     pending = list(entries)
     while pending:
-        pool = ProcessPoolExecutor(max_workers=min(jobs, len(pending)))
+        workers = min(jobs, len(pending))
+        pool = ProcessPoolExecutor(max_workers=workers)
         try:
-            futures = [(pool.submit(process_entry, e, settings), e) for e in pending]
-            for future, e in futures:
+            queue = iter(pending)
+            window: deque = deque()
+            for e in itertools.islice(queue, workers * QUEUED_PER_WORKER):
+                window.append((pool.submit(process_entry, e, settings), e))
+            while window:
+                future, e = window.popleft()
                 result = future.result()
+                following = next(queue, None)
+                if following is not None:
+                    window.append((pool.submit(process_entry, following, settings), following))
                 done.add(e.doc_id)
                 bar.update(1)
                 yield e, result
@@ -462,13 +478,15 @@ class _Rows:
         self._waiting = 0
 
     def table(self, name: str) -> pd.DataFrame:
-        """Given a table name, return the table, sorted."""
+        """Given a table name, return the table, sorted (once: the rows are let go)."""
         self._flush()
-        frames = self._frames[name]
+        frames = self._frames.pop(name)  # let the parts go as soon as they are joined
         if not frames:
             return contracts.empty(name)
         df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-        return contracts.conform(df.sort_values(TABLE_ORDER[name], kind="stable"), name)
+        del frames
+        # The parts are conformed already: sorting keeps their types.
+        return df.sort_values(TABLE_ORDER[name], kind="stable", ignore_index=True)
 
 
 def _documents_table(rows: list[dict]) -> pd.DataFrame:

@@ -70,3 +70,30 @@ def test_results_arriving_in_any_order_and_in_small_frames_give_the_same_bytes(
     monkeypatch.setattr(run, "_map_local", backwards)
     monkeypatch.setattr(run, "FRAME_DOCUMENTS", 4)
     assert extract(synthetic_raw, tmp_path / "shuffled", jobs=1) == expected
+
+
+@pytest.mark.slow
+def test_a_document_that_kills_its_worker_fails_alone(tmp_path, synthetic_raw, monkeypatch):
+    import multiprocessing
+    import os
+
+    from pipeline import run
+
+    if multiprocessing.get_start_method() != "fork":
+        pytest.skip("the patched function reaches the workers only when they are forked")
+    victim = sorted(p.relative_to(synthetic_raw).as_posix() for p in synthetic_raw.rglob("*.txt"))[7]
+    original = run.process_entry
+
+    def dying(entry, settings):
+        if entry.doc_id == victim:
+            os._exit(9)  # as a segfault in a PDF library would
+        return original(entry, settings)
+
+    dying.__module__, dying.__qualname__ = "pipeline.run", "process_entry"  # pickled by name
+    monkeypatch.setattr(run, "process_entry", dying)
+    result = run.run_extract(synthetic_raw, tmp_path / "out", RunSettings(jobs=2, cache=False, progress=False))
+    docs = result.documents.set_index("doc_id")
+    assert docs.loc[victim, "status"] == "failed"
+    assert "worker process died" in docs.loc[victim, "reason"]
+    assert (docs.drop(index=victim)["status"] != "failed").all()
+    assert len(docs) == 30
