@@ -71,51 +71,56 @@ TABLES: dict[str, tuple[Column, ...]] = {
 # ---------------------------------------------------------------- the analysis tables (issue #4)
 SIMILARITY_KINDS = ("same_year", "consecutive_years")
 
-TABLES.update({
-    "comparison": _cols(
-        "county:str! year:int! township:str! doc_id:str! dimension:str! metric:str! direction:str "
-        "reported:bool! value:float unit:str approx:bool basis:str basis_value:float n_reports:int "
-        "n_reported:int median:float q1:float q3:float rank:int percentile:float robust_z:float "
-        "prev_doc_id:str prev_reported:bool prev_value:float change:float change_pct:float "
-        "evidence:str section:str"
-    ),
-    "peer_stats": _cols(
-        "county:str! year:int! dimension:str! metric:str! direction:str basis:str n_reports:int "
-        "n_reported:int median:float q1:float q3:float min:float max:float"
-    ),
-    "scores": _cols(
-        "county:str! year:int! township:str! doc_id:str! dimension:str! label:str score:float "
-        "metric_score:float practice_score:float metrics_reported:int metrics_expected:int "
-        "practices_present:int practices_expected:int rank:int n_townships:int percentile:float "
-        "band:str"
-    ),
-    "flags": _cols(
-        "township:str! year:int! dimension:str! severity:str! rule:str! message:str! evidence:str "
-        "county:str doc_id:str! section:str dimension_label:str metric:str practice:str "
-        "value:float peer_value:float other_doc:str",
-        severity=SEVERITIES,
-    ),
-    "similarity": _cols(
-        "doc_a:str! doc_b:str! cosine:float! cosine_raw:float kind:str! county:str year_a:int "
-        "year_b:int township_a:str township_b:str shared_paragraphs:int",
-        kind=SIMILARITY_KINDS,
-    ),
-    "reuse_pairs": _cols(
-        "doc_a:str! doc_b:str! cosine:float! kind:str! county:str year_a:int year_b:int "
-        "township_a:str township_b:str para_a:int para_b:int section_a:str section_b:str "
-        "text_a:str! text_b:str!",
-        kind=SIMILARITY_KINDS,
-    ),
-    "keywords": _cols("county:str year:int township:str doc_id:str! rank:int! term:str! weight:float!"),
-    "problem_themes": _cols(
-        "county:str year:int township:str doc_id:str! dimension:str! label:str sentences:int "
-        "keywords:str evidence:str section:str"
-    ),
-    "foreign_names": _cols(
-        "county:str year:int township:str doc_id:str! place:str! name:str! name_kind:str "
-        "evidence:str start:int section:str"
-    ),
-})
+TABLES.update(
+    {
+        "comparison": _cols(
+            "county:str! year:int! township:str! doc_id:str! dimension:str! metric:str! direction:str "
+            "reported:bool! value:float unit:str approx:bool basis:str basis_value:float n_reports:int "
+            "n_reported:int median:float q1:float q3:float rank:int percentile:float robust_z:float "
+            "prev_doc_id:str prev_reported:bool prev_value:float change:float change_pct:float "
+            "evidence:str section:str"
+        ),
+        "peer_stats": _cols(
+            "county:str! year:int! dimension:str! metric:str! direction:str basis:str n_reports:int "
+            "n_reported:int median:float q1:float q3:float min:float max:float"
+        ),
+        "scores": _cols(
+            "county:str! year:int! township:str! doc_id:str! dimension:str! label:str score:float "
+            "metric_score:float practice_score:float metrics_reported:int metrics_expected:int "
+            "practices_present:int practices_expected:int rank:int n_townships:int percentile:float "
+            "band:str"
+        ),
+        "flags": _cols(
+            "township:str! year:int! dimension:str! severity:str! rule:str! message:str! evidence:str "
+            "county:str doc_id:str! section:str dimension_label:str metric:str practice:str "
+            "value:float peer_value:float other_doc:str",
+            severity=SEVERITIES,
+        ),
+        "similarity": _cols(
+            "doc_a:str! doc_b:str! cosine:float! cosine_raw:float kind:str! county:str year_a:int "
+            "year_b:int township_a:str township_b:str shared_paragraphs:int",
+            kind=SIMILARITY_KINDS,
+        ),
+        "reuse_pairs": _cols(
+            "doc_a:str! doc_b:str! cosine:float! kind:str! county:str year_a:int year_b:int "
+            "township_a:str township_b:str para_a:int para_b:int section_a:str section_b:str "
+            "text_a:str! text_b:str!",
+            kind=SIMILARITY_KINDS,
+        ),
+        "keywords": _cols(
+            "county:str year:int township:str doc_id:str! rank:int! term:str! weight:float!"
+        ),
+        "problem_themes": _cols(
+            "county:str year:int township:str doc_id:str! dimension:str! label:str sentences:int "
+            "keywords:str evidence:str section:str"
+        ),
+        "foreign_names": _cols(
+            "county:str year:int township:str doc_id:str! place:str! name:str! name_kind:str "
+            "evidence:str start:int section:str"
+        ),
+    }
+)
+
 
 def columns(table: str) -> list[str]:
     """Given a table name, return its column names in order."""
@@ -143,15 +148,15 @@ def conform(df: pd.DataFrame, table: str) -> pd.DataFrame:
     missing = [c.name for c in spec if c.name not in df.columns]
     extra = [c for c in df.columns if c not in {s.name for s in spec}]
     if missing or extra:
-        raise ContractError(
-            f"table {table}: missing columns {missing}, unexpected columns {extra}"
-        )
+        raise ContractError(f"table {table}: missing columns {missing}, unexpected columns {extra}")
     out = pd.DataFrame(index=df.index)
     for col in spec:
         try:
             out[col.name] = _coerce(df[col.name], col.dtype)
         except (TypeError, ValueError) as e:
-            raise ContractError(f"table {table}: column {col.name} is not {col.dtype}: {e}") from None
+            raise ContractError(
+                f"table {table}: column {col.name} is not {col.dtype}: {e}"
+            ) from None
         if not col.nullable and out[col.name].isna().any():
             raise ContractError(f"table {table}: column {col.name} has empty values")
         if col.allowed:

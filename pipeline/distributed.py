@@ -52,7 +52,9 @@ _DOCUMENT_LOCK = threading.Lock()  # one document at a time per worker process (
 Item = tuple[str, str, bytes]
 
 
-def map_on_dask(entries: list[Entry], settings: RunSettings, bar) -> Iterator[tuple[Entry, DocResult]]:
+def map_on_dask(
+    entries: list[Entry], settings: RunSettings, bar
+) -> Iterator[tuple[Entry, DocResult]]:
     """Given entries and the settings (``settings.scheduler`` is the scheduler's address), run
     process_entry on the cluster and yield (entry, result) as results arrive."""
     client = _connect(settings.scheduler)
@@ -74,16 +76,22 @@ def _connect(address: str | None):
     try:
         from distributed import Client
     except ImportError:
-        raise PipelineError("--executor dask needs Dask's distributed scheduler, which is not installed",
-                            hint="install the dask extra: pip install '.[dask]'") from None
+        raise PipelineError(
+            "--executor dask needs Dask's distributed scheduler, which is not installed",
+            hint="install the dask extra: pip install '.[dask]'",
+        ) from None
     if not address:
-        raise PipelineError("--executor dask needs --scheduler ADDRESS", hint="e.g. --scheduler tcp://10.0.0.5:8786")
+        raise PipelineError(
+            "--executor dask needs --scheduler ADDRESS", hint="e.g. --scheduler tcp://10.0.0.5:8786"
+        )
     try:
         return Client(address, timeout=CONNECT_SECONDS, set_as_default=False)
     except (OSError, TimeoutError) as e:
-        raise PipelineError(f"cannot reach the Dask scheduler at {address}: {e}",
-                            hint="start it with `dask scheduler` and workers with `dask worker ADDRESS "
-                            "--nworkers N --nthreads 1`, or run without --executor dask") from None
+        raise PipelineError(
+            f"cannot reach the Dask scheduler at {address}: {e}",
+            hint="start it with `dask scheduler` and workers with `dask worker ADDRESS "
+            "--nworkers N --nthreads 1`, or run without --executor dask",
+        ) from None
 
 
 def _check_workers(client, settings: RunSettings) -> None:
@@ -91,8 +99,10 @@ def _check_workers(client, settings: RunSettings) -> None:
     try:
         client.wait_for_workers(1, timeout=WORKERS_SECONDS)
     except TimeoutError:
-        raise PipelineError(f"no Dask worker joined the scheduler within {WORKERS_SECONDS} s",
-                            hint="start workers with `dask worker ADDRESS --nworkers N --nthreads 1`") from None
+        raise PipelineError(
+            f"no Dask worker joined the scheduler within {WORKERS_SECONDS} s",
+            hint="start workers with `dask worker ADDRESS --nworkers N --nthreads 1`",
+        ) from None
     plain = replace(settings, catalog=None)
     mine = _fingerprint(plain)
     theirs = client.run(worker_fingerprint, plain)
@@ -132,8 +142,9 @@ def _items(batch: list[Entry]) -> list[Item]:
     return [(e.doc_id, e.path.name, e.path.read_bytes()) for e in batch]
 
 
-def _run_batches(client, batches: Iterator[list[Entry]], settings: RunSettings, catalog: bytes | None,
-                 bar) -> Iterator[tuple[Entry, DocResult]]:
+def _run_batches(
+    client, batches: Iterator[list[Entry]], settings: RunSettings, catalog: bytes | None, bar
+) -> Iterator[tuple[Entry, DocResult]]:
     """Given batches of entries, keep a few per worker thread in flight; yield the results."""
     from distributed import as_completed
     from distributed.client import FutureCancelledError
@@ -204,7 +215,10 @@ def run_batch(items: list[Item], settings: RunSettings, catalog: bytes | None) -
 def _catalog_file(catalog: bytes) -> Path:
     """Given a catalog's bytes, return a file holding them, named by their hash (so the worker's
     loaded catalog and tokenizer are reused from batch to batch)."""
-    path = Path(tempfile.gettempdir()) / f"pipeline-catalog-{hashlib.sha256(catalog).hexdigest()[:16]}.yaml"
+    path = (
+        Path(tempfile.gettempdir())
+        / f"pipeline-catalog-{hashlib.sha256(catalog).hexdigest()[:16]}.yaml"
+    )
     if not path.is_file():
         tmp = path.with_suffix(f".{threading.get_ident()}.tmp")
         tmp.write_bytes(catalog)

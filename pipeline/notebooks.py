@@ -55,7 +55,9 @@ def execute_notebook(path: Path, processed: str | os.PathLike | None = None):
     notebook = nbformat.read(path, as_version=4)
     with _environment(processed):
         client = NotebookClient(
-            notebook, timeout=CELL_TIMEOUT, kernel_name="python3",
+            notebook,
+            timeout=CELL_TIMEOUT,
+            kernel_name="python3",
             resources={"metadata": {"path": str(path.parent)}},
         )
         client.execute()

@@ -33,30 +33,58 @@ HERE = Path(__file__).resolve().parent
 
 METRIC_IDS = {
     # leadership
-    "leadership_meetings", "issues_resolved",
+    "leadership_meetings",
+    "issues_resolved",
     # study
-    "legal_study_sessions", "legal_trainings", "exam_pass_rate", "enforcement_certificates",
-    "study_attendance", "exam_participation_rate",
+    "legal_study_sessions",
+    "legal_trainings",
+    "exam_pass_rate",
+    "enforcement_certificates",
+    "study_attendance",
+    "exam_participation_rate",
     # disclosure
-    "info_disclosures", "public_notices", "disclosure_requests",
+    "info_disclosures",
+    "public_notices",
+    "disclosure_requests",
     # enforcement
-    "enforcement_cases", "legality_reviews", "duty_list_items", "normative_documents",
+    "enforcement_cases",
+    "legality_reviews",
+    "duty_list_items",
+    "normative_documents",
     # oversight
-    "admin_reconsiderations", "admin_litigation_cases", "litigation_losses",
+    "admin_reconsiderations",
+    "admin_litigation_cases",
+    "litigation_losses",
     "head_appearance_rate",
     # legal_service
-    "legal_advisers", "legal_consultations", "legal_aid_cases", "legal_literates",
+    "legal_advisers",
+    "legal_consultations",
+    "legal_aid_cases",
+    "legal_literates",
     # disputes
-    "disputes_mediated", "disputes_screened", "mediation_success_rate", "petitions_handled",
+    "disputes_mediated",
+    "disputes_screened",
+    "mediation_success_rate",
+    "petitions_handled",
     "mass_incidents",
     # publicity
-    "publicity_events", "school_law_events", "materials_distributed", "people_reached",
+    "publicity_events",
+    "school_law_events",
+    "materials_distributed",
+    "people_reached",
 }
 
 PRACTICE_IDS = {
-    "three_systems", "legal_adviser_system", "pre_meeting_study", "rule_of_law_vice_principal",
-    "first_responsible_person", "power_list", "double_random", "constitution_day",
-    "civil_code_month", "law_into_seven",
+    "three_systems",
+    "legal_adviser_system",
+    "pre_meeting_study",
+    "rule_of_law_vice_principal",
+    "first_responsible_person",
+    "power_list",
+    "double_random",
+    "constitution_day",
+    "civil_code_month",
+    "law_into_seven",
 }
 
 SECTION_KINDS = {"achievements", "problems", "plans", "other"}
@@ -113,7 +141,7 @@ def text_errors(name: str, raw: bytes) -> list[str]:
     try:
         text.encode("gbk")
     except UnicodeEncodeError as exc:
-        errors.append(f"{name}: not GBK-encodable: {text[exc.start:exc.end]!r}")
+        errors.append(f"{name}: not GBK-encodable: {text[exc.start : exc.end]!r}")
     n_cjk = len(CJK.findall(text))
     if not MIN_CJK <= n_cjk <= MAX_CJK:
         errors.append(f"{name}: {n_cjk} CJK characters, want {MIN_CJK}-{MAX_CJK}")
@@ -141,11 +169,11 @@ def uncovered_numbers(text: str, evidences: list[str]) -> list[str]:
     missing = []
     for pattern in (ARABIC_NUMBER, CHINESE_COUNT):
         for m in pattern.finditer(text):
-            if all(mask[m.start():m.end()]):
+            if all(mask[m.start() : m.end()]):
                 continue
             if pattern is CHINESE_COUNT and text.startswith(CHINESE_IDIOMS, m.start()):
                 continue
-            context = text[max(0, m.start() - 4):m.end() + 3]
+            context = text[max(0, m.start() - 4) : m.end() + 3]
             missing.append(f"{m.group()!r} in …{context}…")
     return missing
 

@@ -51,7 +51,9 @@ def planned_files(samples: Path, raw: Path) -> dict[Path, bytes]:
         township, year, fmt = report["township"], int(report["year"]), report["format"]
         source = samples / "source" / str(year) / f"{township}.txt"
         if fmt not in FORMATS:
-            problems.append(f"{township} {year}: unknown format {fmt!r}; known: {', '.join(FORMATS)}")
+            problems.append(
+                f"{township} {year}: unknown format {fmt!r}; known: {', '.join(FORMATS)}"
+            )
             continue
         if not source.is_file():
             problems.append(f"{township} {year}: source text missing: {source}")
@@ -84,7 +86,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=Path, default=ROOT / "samples", help="samples folder")
     parser.add_argument("--raw", type=Path, default=ROOT / "raw", help="output folder (raw/)")
-    parser.add_argument("--check", action="store_true", help="only compare raw/ with a fresh render")
+    parser.add_argument(
+        "--check", action="store_true", help="only compare raw/ with a fresh render"
+    )
     args = parser.parse_args(argv)
     files = planned_files(args.samples, args.raw)
     stale = [p for p, data in files.items() if not p.is_file() or p.read_bytes() != data]
@@ -95,7 +99,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1 if stale else 0
     for p in stale:
         write_atomic(p, files[p])
-    print(f"wrote {len(stale)} files, {len(files) - len(stale)} already up to date, under {args.raw}")
+    print(
+        f"wrote {len(stale)} files, {len(files) - len(stale)} already up to date, under {args.raw}"
+    )
     return 0
 
 

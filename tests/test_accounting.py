@@ -30,8 +30,20 @@ def test_identical_content_is_a_duplicate_of_the_first_and_counted_once():
 def test_two_files_claiming_one_township_year_are_a_conflict_on_both():
     table = docs(
         [
-            {"doc_id": "x/清河镇.txt", "status": "ok", "sha256": "h1", "township": "清河镇", "year": 2024},
-            {"doc_id": "y/清河镇.pdf", "status": "ok", "sha256": "h2", "township": "清河镇", "year": 2024},
+            {
+                "doc_id": "x/清河镇.txt",
+                "status": "ok",
+                "sha256": "h1",
+                "township": "清河镇",
+                "year": 2024,
+            },
+            {
+                "doc_id": "y/清河镇.pdf",
+                "status": "ok",
+                "sha256": "h2",
+                "township": "清河镇",
+                "year": 2024,
+            },
         ]
     )
     marked = mark_conflicts(mark_duplicates(table)).set_index("doc_id")
@@ -56,8 +68,22 @@ def test_failed_files_are_neither_duplicates_nor_compared():
 def test_same_township_name_in_two_counties_is_no_conflict():
     table = docs(
         [
-            {"doc_id": "甲县/城关镇.txt", "status": "ok", "sha256": "h1", "county": "甲县", "township": "城关镇", "year": 2024},
-            {"doc_id": "乙县/城关镇.txt", "status": "ok", "sha256": "h2", "county": "乙县", "township": "城关镇", "year": 2024},
+            {
+                "doc_id": "甲县/城关镇.txt",
+                "status": "ok",
+                "sha256": "h1",
+                "county": "甲县",
+                "township": "城关镇",
+                "year": 2024,
+            },
+            {
+                "doc_id": "乙县/城关镇.txt",
+                "status": "ok",
+                "sha256": "h2",
+                "county": "乙县",
+                "township": "城关镇",
+                "year": 2024,
+            },
         ]
     )
     marked = mark_conflicts(mark_duplicates(table))

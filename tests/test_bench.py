@@ -15,17 +15,40 @@ from tests.conftest import RAW
 
 
 def run(wall: float, **extra) -> dict:
-    return {"wall": wall, "cpu": wall, "max_rss_mb": 200.0, "tree_rss_mb": 300.0,
-            "returncode": 0, "from_cache": None, "stages": {}, "calls": {}, "repeats": 1, **extra}
+    return {
+        "wall": wall,
+        "cpu": wall,
+        "max_rss_mb": 200.0,
+        "tree_rss_mb": 300.0,
+        "returncode": 0,
+        "from_cache": None,
+        "stages": {},
+        "calls": {},
+        "repeats": 1,
+        **extra,
+    }
 
 
 def canned(size: int = 2000) -> dict:
-    analyze_stages = {"analyze": 10.0, "write_reports": 5.0, "doc_vectors": 0.1,
-                      "compared_pairs": 0.1, "similarity_rows": 1.0, "reuse_rows": 1.0,
-                      "with_shared_paragraphs": 0.1, "corpus_sentences": 3.0,
-                      "sentences_to_counts": 0.5}
+    analyze_stages = {
+        "analyze": 10.0,
+        "write_reports": 5.0,
+        "doc_vectors": 0.1,
+        "compared_pairs": 0.1,
+        "similarity_rows": 1.0,
+        "reuse_rows": 1.0,
+        "with_shared_paragraphs": 0.1,
+        "corpus_sentences": 3.0,
+        "sentences_to_counts": 0.5,
+    }
     text = {
-        "corpus": {"raw": "x", "reports": size, "bytes": 14_000_000, "chars": 4_800_000, "pages": 0},
+        "corpus": {
+            "raw": "x",
+            "reports": size,
+            "bytes": 14_000_000,
+            "chars": 4_800_000,
+            "pages": 0,
+        },
         "jieba": run(100.0, load=2.0, **{"pass": 97.0}),
         "extract_jobs1": run(90.0, stages={"process_entry": 85.0, "_extraction_tools": 3.0}),
         "extract": run(60.0, from_cache=0),
@@ -35,15 +58,31 @@ def canned(size: int = 2000) -> dict:
     }
     pdf = {
         "corpus": {"raw": "p", "reports": 60, "bytes": 700_000, "chars": 145_000, "pages": 300},
-        "compare": {"files": 60, "pages": 300, "bytes": 700_000, "repeats": 3,
-                    "pipeline": {"seconds": 1.0, "identical_to_source": 60, "source_chars_found": 1.0},
-                    "pdfplumber": {"seconds": 12.0, "identical_to_source": 0, "source_chars_found": 0.999},
-                    "pypdfium2": {"seconds": 0.5, "identical_to_source": 0, "source_chars_found": 1.0}},
-        "pdfplumber": run(13.0), "pypdfium2": run(1.0), "extract_jobs1": run(9.0),
+        "compare": {
+            "files": 60,
+            "pages": 300,
+            "bytes": 700_000,
+            "repeats": 3,
+            "pipeline": {"seconds": 1.0, "identical_to_source": 60, "source_chars_found": 1.0},
+            "pdfplumber": {"seconds": 12.0, "identical_to_source": 0, "source_chars_found": 0.999},
+            "pypdfium2": {"seconds": 0.5, "identical_to_source": 0, "source_chars_found": 1.0},
+        },
+        "pdfplumber": run(13.0),
+        "pypdfium2": run(1.0),
+        "extract_jobs1": run(9.0),
     }
-    return {"machine": {"cpus": 2, "load_before": [1.0, 1.0, 1.0], "load_after": [2.0, 2.0, 2.0],
-                        "python": "3.11", "versions": {"jieba": "0.42.1"}},
-            "options": {"jobs": None}, "text": {str(size): text}, "pdf": pdf}
+    return {
+        "machine": {
+            "cpus": 2,
+            "load_before": [1.0, 1.0, 1.0],
+            "load_after": [2.0, 2.0, 2.0],
+            "python": "3.11",
+            "versions": {"jieba": "0.42.1"},
+        },
+        "options": {"jobs": None},
+        "text": {str(size): text},
+        "pdf": pdf,
+    }
 
 
 def test_ratios_are_baseline_time_over_pipeline_time():
@@ -65,8 +104,13 @@ def test_targets_name_each_goal_with_its_verdict():
 
 def test_the_table_prints_every_ratio_and_target():
     table = format_table(canned())
-    for words in ("bare jieba.lcut pass, whole process", "ratio extract/jieba", "ratio pipeline/pdfplumber 12.00x",
-                  "PASS  text extraction", "similarity stage"):
+    for words in (
+        "bare jieba.lcut pass, whole process",
+        "ratio extract/jieba",
+        "ratio pipeline/pdfplumber 12.00x",
+        "PASS  text extraction",
+        "similarity stage",
+    ):
         assert words in table
 
 

@@ -52,7 +52,9 @@ def test_a_rerun_takes_every_document_from_the_cache(tmp_path, raw, calls):
 def test_one_changed_and_one_added_report_are_the_only_ones_extracted(tmp_path, raw, calls):
     run_extract(raw, tmp_path / "out", SETTINGS)
     changed, template = reports(raw)[0], reports(raw)[1]
-    changed.write_text(changed.read_text(encoding="utf-8").replace("法治", "法制", 1), encoding="utf-8")
+    changed.write_text(
+        changed.read_text(encoding="utf-8").replace("法治", "法制", 1), encoding="utf-8"
+    )
     added = template.with_name("新添" + template.name)
     shutil.copyfile(template, added)
     calls.clear()
@@ -128,8 +130,9 @@ def test_the_analysis_settings_do_not_invalidate_extraction(package_copy):
     assert run._fingerprint(SETTINGS) == before
 
 
-@pytest.mark.parametrize("changed", ["data/catalog.yaml", "data/user_dict.txt", "extract/numbers.py",
-                                     "ingest/layout.py"])
+@pytest.mark.parametrize(
+    "changed", ["data/catalog.yaml", "data/user_dict.txt", "extract/numbers.py", "ingest/layout.py"]
+)
 def test_extraction_code_and_data_invalidate_it(package_copy, changed):
     before = run._fingerprint(SETTINGS)
     with (package_copy / changed).open("a", encoding="utf-8") as f:

@@ -29,7 +29,17 @@ def test_every_make_target_is_documented():
 
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     targets = re.findall(r"^([a-z][\w-]*):(?!=)(.*)$", makefile, flags=re.MULTILINE)
-    assert {"help", "analyze", "test", "eval", "lint", "clean", "bench", "notebooks", "jupyter"} <= {t for t, _ in targets}
+    assert {
+        "help",
+        "analyze",
+        "test",
+        "eval",
+        "lint",
+        "clean",
+        "bench",
+        "notebooks",
+        "jupyter",
+    } <= {t for t, _ in targets}
     for target, rest in targets:
         assert "## " in rest, f"make {target} has no ## help comment"
 
@@ -66,12 +76,18 @@ def mixed_folder(tmp_path):
     (folder / "青溪县/2024/石门乡.pdf").write_bytes(pdf[: len(pdf) // 2])
     (folder / "青溪县/2024/白沙乡.txt").write_bytes(b"")
     (folder / "青溪县/2024/梅岭乡.txt").write_bytes(bytes((i * 131 + 7) % 256 for i in range(5000)))
-    (folder / "青溪县/2024/杏花乡.doc").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 2000)
+    (folder / "青溪县/2024/杏花乡.doc").write_bytes(
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 2000
+    )
     return folder
 
 
-def test_bad_files_get_rows_with_reasons_and_good_files_are_processed(mixed_folder, tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(shutil, "which", lambda name: None)  # no LibreOffice here, whatever the machine
+def test_bad_files_get_rows_with_reasons_and_good_files_are_processed(
+    mixed_folder, tmp_path, monkeypatch, capsys
+):
+    monkeypatch.setattr(
+        shutil, "which", lambda name: None
+    )  # no LibreOffice here, whatever the machine
     out = tmp_path / "out"
     assert main(["extract", str(mixed_folder), "--out", str(out), "--jobs", "1", "--quiet"]) == 0
     docs = pd.read_csv(out / "documents.csv", encoding="utf-8-sig").set_index("doc_id")
@@ -80,7 +96,10 @@ def test_bad_files_get_rows_with_reasons_and_good_files_are_processed(mixed_fold
     assert docs.loc["青溪县/2024/石门乡.pdf", "status"] == "failed"
     assert "truncated or corrupt PDF" in reasons["青溪县/2024/石门乡.pdf"]
     assert reasons["青溪县/2024/白沙乡.txt"] == "empty file (0 bytes)"
-    assert "binary content" in reasons["青溪县/2024/梅岭乡.txt"] or "cannot decode" in reasons["青溪县/2024/梅岭乡.txt"]
+    assert (
+        "binary content" in reasons["青溪县/2024/梅岭乡.txt"]
+        or "cannot decode" in reasons["青溪县/2024/梅岭乡.txt"]
+    )
     assert "LibreOffice" in reasons["青溪县/2024/杏花乡.doc"]
     assert docs.loc["青溪县/2024/清河镇.txt", "status"] == "ok"
     assert docs.loc["青溪县/2024/柳塘镇.pdf", "status"] == "ok"
@@ -90,4 +109,18 @@ def test_bad_files_get_rows_with_reasons_and_good_files_are_processed(mixed_fold
 
 
 def test_strict_exits_1_when_a_file_failed(mixed_folder, tmp_path):
-    assert main(["extract", str(mixed_folder), "--out", str(tmp_path / "o"), "--jobs", "1", "--strict", "--quiet"]) == 1
+    assert (
+        main(
+            [
+                "extract",
+                str(mixed_folder),
+                "--out",
+                str(tmp_path / "o"),
+                "--jobs",
+                "1",
+                "--strict",
+                "--quiet",
+            ]
+        )
+        == 1
+    )

@@ -21,8 +21,9 @@ from tests.test_parallel import output_files  # noqa: E402
 @pytest.fixture(scope="module")
 def cluster():
     """A small cluster in this process: one worker with two threads."""
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
-                                  dashboard_address=None) as c:
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
+    ) as c:
         yield c
 
 
@@ -33,8 +34,20 @@ def local(raw, out, **kwargs):
 
 @pytest.mark.slow
 def test_sample_county_on_dask_is_byte_identical_to_local(tmp_path, cluster):
-    code = main(["extract", str(RAW), "--out", str(tmp_path / "dask"), "--executor", "dask",
-                 "--scheduler", cluster.scheduler_address, "--no-cache", "--quiet"])
+    code = main(
+        [
+            "extract",
+            str(RAW),
+            "--out",
+            str(tmp_path / "dask"),
+            "--executor",
+            "dask",
+            "--scheduler",
+            cluster.scheduler_address,
+            "--no-cache",
+            "--quiet",
+        ]
+    )
     assert code == 0
     on_dask = output_files(tmp_path / "dask")
     assert len([p for p in on_dask if p.startswith("text/")]) == 24
@@ -48,8 +61,13 @@ def test_a_custom_catalog_is_sent_to_the_workers(tmp_path, cluster, monkeypatch)
     catalog = tmp_path / "elsewhere" / "my_catalog.yaml"
     catalog.parent.mkdir()
     shutil.copyfile(DEFAULT_CATALOG, catalog)
-    settings = RunSettings(executor="dask", scheduler=cluster.scheduler_address, cache=False,
-                           progress=False, catalog=str(catalog))
+    settings = RunSettings(
+        executor="dask",
+        scheduler=cluster.scheduler_address,
+        cache=False,
+        progress=False,
+        catalog=str(catalog),
+    )
     run_extract(raw, tmp_path / "dask", settings)
     assert output_files(tmp_path / "dask") == local(raw, tmp_path / "local", catalog=str(catalog))
 
@@ -70,8 +88,9 @@ def test_links_and_empty_files_fail_locally_as_in_a_local_run(tmp_path, cluster)
     county = next(p for p in raw.iterdir() if p.is_dir())
     (county / "empty.txt").write_bytes(b"")
     (county / "link.txt").symlink_to(next(county.rglob("*.txt")))
-    settings = RunSettings(executor="dask", scheduler=cluster.scheduler_address, cache=False,
-                           progress=False)
+    settings = RunSettings(
+        executor="dask", scheduler=cluster.scheduler_address, cache=False, progress=False
+    )
     run_extract(raw, tmp_path / "dask", settings)
     assert output_files(tmp_path / "dask") == local(raw, tmp_path / "local")
 
@@ -85,8 +104,19 @@ def test_workers_running_other_code_are_refused(tmp_path, cluster, monkeypatch):
 
 def test_an_unreachable_scheduler_is_a_one_line_error(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(pipeline_dask, "CONNECT_SECONDS", 1)
-    code = main(["extract", str(RAW), "--out", str(tmp_path / "out"), "--executor", "dask",
-                 "--scheduler", "tcp://127.0.0.1:9", "--quiet"])
+    code = main(
+        [
+            "extract",
+            str(RAW),
+            "--out",
+            str(tmp_path / "out"),
+            "--executor",
+            "dask",
+            "--scheduler",
+            "tcp://127.0.0.1:9",
+            "--quiet",
+        ]
+    )
     assert code == 2
     err = capsys.readouterr().err
     assert err.startswith("error: cannot reach the Dask scheduler at tcp://127.0.0.1:9")

@@ -11,9 +11,29 @@ from pipeline.ingest.normalize import normalize_text
 from pipeline.samples.render import render_html
 
 # Text of the page around the report: none of it may reach the report text.
-CHROME = ("无障碍", "繁体版", "返回主网站", "当前位置", "信息索引号", "发布机构", "成文日期", "上一篇", "下一篇",
-          "打印本页", "关闭窗口", "分享到", "ICP备", "网站标识码", "主办单位", "访问量统计", "changeSize",
-          "浏览次数", "首页", "政务公开", "请输入关键词")
+CHROME = (
+    "无障碍",
+    "繁体版",
+    "返回主网站",
+    "当前位置",
+    "信息索引号",
+    "发布机构",
+    "成文日期",
+    "上一篇",
+    "下一篇",
+    "打印本页",
+    "关闭窗口",
+    "分享到",
+    "ICP备",
+    "网站标识码",
+    "主办单位",
+    "访问量统计",
+    "changeSize",
+    "浏览次数",
+    "首页",
+    "政务公开",
+    "请输入关键词",
+)
 
 
 @pytest.fixture(scope="module")
@@ -55,14 +75,17 @@ def test_known_class_wins_over_a_wrapper():
 
 GBK_PAGE = (
     '<html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312">'
-    "<title>报告</title></head><body><div id=\"zoom\"><p>全年办理行政处罚案件47件，"
+    '<title>报告</title></head><body><div id="zoom"><p>全年办理行政处罚案件47件，'
     "调解成功率98.4%。</p><p>镇长带头出庭应诉，行政机关负责人出庭应诉率100%。</p></div></body></html>"
 )
 
 
 def test_declared_gb2312_page_is_decoded():
     text = read_html(GBK_PAGE.encode("gbk")).text
-    assert text.split("\n") == ["全年办理行政处罚案件47件，调解成功率98.4%。", "镇长带头出庭应诉，行政机关负责人出庭应诉率100%。"]
+    assert text.split("\n") == [
+        "全年办理行政处罚案件47件，调解成功率98.4%。",
+        "镇长带头出庭应诉，行政机关负责人出庭应诉率100%。",
+    ]
 
 
 def test_wrongly_declared_charset_falls_back_to_detection():
@@ -71,7 +94,9 @@ def test_wrongly_declared_charset_falls_back_to_detection():
 
 
 def test_utf8_bom_and_undeclared_charset():
-    body = GBK_PAGE.replace('<meta http-equiv="Content-Type" content="text/html; charset=gb2312">', "")
+    body = GBK_PAGE.replace(
+        '<meta http-equiv="Content-Type" content="text/html; charset=gb2312">', ""
+    )
     assert decode_html(b"\xef\xbb\xbf" + body.encode()) == body
     assert decode_html(body.encode("gbk")) == body
 
@@ -83,7 +108,10 @@ def test_scripts_are_never_kept():
         "<style>p { color: red }</style><noscript>请启用脚本</noscript>"
         "<p onclick=\"alert('x')\">受教育群众9000余人次。</p></div></body></html>"
     )
-    assert read_html(html.encode()).text.split("\n") == ["全年开展普法宣传活动36场，发放宣传资料1.2万份。", "受教育群众9000余人次。"]
+    assert read_html(html.encode()).text.split("\n") == [
+        "全年开展普法宣传活动36场，发放宣传资料1.2万份。",
+        "受教育群众9000余人次。",
+    ]
 
 
 def test_metadata_lines_outside_a_table_are_dropped():
@@ -98,7 +126,8 @@ def test_metadata_lines_outside_a_table_are_dropped():
 def test_title_outside_the_content_is_kept():
     html = (
         "<html><body><h1>关于2023年度法治政府建设情况的报告</h1><div id='zoom'><p>"
-        + "全年办理行政处罚案件47件，均已结案。" * 4 + "</p></div></body></html>"
+        + "全年办理行政处罚案件47件，均已结案。" * 4
+        + "</p></div></body></html>"
     )
     lines = read_html(html.encode()).text.split("\n")
     assert lines[0] == "关于2023年度法治政府建设情况的报告"
@@ -109,7 +138,12 @@ def test_unclosed_paragraphs_and_cells():
         "<div class='TRS_Editor'><p>第一段，全年学法12次。<p>第二段，执法案件47件。"
         "<table><tr><td>项目<td>数量<tr><td>学法<td>12</table></div>"
     )
-    assert read_html(html.encode()).text.split("\n") == ["第一段，全年学法12次。", "第二段，执法案件47件。", "项目\t数量", "学法\t12"]
+    assert read_html(html.encode()).text.split("\n") == [
+        "第一段，全年学法12次。",
+        "第二段，执法案件47件。",
+        "项目\t数量",
+        "学法\t12",
+    ]
 
 
 def test_deep_nesting_does_not_crash():

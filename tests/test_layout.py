@@ -25,18 +25,25 @@ REPAIR_CASES = [
         "name": "paragraph cut by a page end continues after the blank line",
         "text": "（三）依法公开政府信息。一是严格按照规定，及时公开政府信息，重点主动公开\n\n"
         "与基层群众关系密切的政府信息。",
-        "expect": ["（三）依法公开政府信息。一是严格按照规定，及时公开政府信息，重点主动公开"
-                   "与基层群众关系密切的政府信息。"],
+        "expect": [
+            "（三）依法公开政府信息。一是严格按照规定，及时公开政府信息，重点主动公开"
+            "与基层群众关系密切的政府信息。"
+        ],
     },
     {
         "name": "word cut by a page end is re-joined",
         "text": "健全完善执法监督体系，强化行政执法监督。加强行政执法综合监管体\n\n系建设，强化全方位监督。",
-        "expect": ["健全完善执法监督体系，强化行政执法监督。加强行政执法综合监管体系建设，强化全方位监督。"],
+        "expect": [
+            "健全完善执法监督体系，强化行政执法监督。加强行政执法综合监管体系建设，强化全方位监督。"
+        ],
     },
     {
         "name": "negative: a paragraph ending with 。 stays a paragraph",
         "text": "全年办理行政处罚案件47件，均已结案。\n\n镇综合行政执法队现有持证执法人员21名。",
-        "expect": ["全年办理行政处罚案件47件，均已结案。", "镇综合行政执法队现有持证执法人员21名。"],
+        "expect": [
+            "全年办理行政处罚案件47件，均已结案。",
+            "镇综合行政执法队现有持证执法人员21名。",
+        ],
     },
     {
         "name": "negative: a heading after a cut line starts its own paragraph",
@@ -51,21 +58,30 @@ REPAIR_CASES = [
     {
         "name": "negative: a heading line is not continued by the paragraph below it",
         "text": "一、强化组织领导，认真抓好法治政府责任落实\n\n镇党委把法治建设列入年度重点工作清单，压实责任。",
-        "expect": ["一、强化组织领导，认真抓好法治政府责任落实", "镇党委把法治建设列入年度重点工作清单，压实责任。"],
+        "expect": [
+            "一、强化组织领导，认真抓好法治政府责任落实",
+            "镇党委把法治建设列入年度重点工作清单，压实责任。",
+        ],
     },
     {
         "name": "negative: title and salutation stay apart",
         "text": "中共官田乡委员会 官田乡人民政府 关于 2023 年官田乡法治政府建设 工作情况的报告\n\n"
         "中共漳平市委员会、漳平市人民政府：",
-        "expect": ["中共官田乡委员会 官田乡人民政府 关于 2023 年官田乡法治政府建设 工作情况的报告",
-                   "中共漳平市委员会、漳平市人民政府："],
+        "expect": [
+            "中共官田乡委员会 官田乡人民政府 关于 2023 年官田乡法治政府建设 工作情况的报告",
+            "中共漳平市委员会、漳平市人民政府：",
+        ],
     },
     {
         "name": "negative: sign-off lines after a paragraph without a final period",
         "text": "我们将持续深化法治政府建设，推动各项工作再上新台阶\n\n中共石门乡委员会\n\n石门乡人民政府\n\n"
         "2024年1月8日",
-        "expect": ["我们将持续深化法治政府建设，推动各项工作再上新台阶", "中共石门乡委员会",
-                   "石门乡人民政府", "2024年1月8日"],
+        "expect": [
+            "我们将持续深化法治政府建设，推动各项工作再上新台阶",
+            "中共石门乡委员会",
+            "石门乡人民政府",
+            "2024年1月8日",
+        ],
     },
     {
         "name": "negative: table rows are never joined",
@@ -76,14 +92,18 @@ REPAIR_CASES = [
         "name": "negative: a long heading without a full stop is not continued",
         "text": "（二）2023年度党政主要负责人履行推进法治建设第一责任人职责、落实述法制度情况\n\n"
         "镇党委书记切实履行第一责任人职责，亲自部署重要工作。",
-        "expect": ["（二）2023年度党政主要负责人履行推进法治建设第一责任人职责、落实述法制度情况",
-                   "镇党委书记切实履行第一责任人职责，亲自部署重要工作。"],
+        "expect": [
+            "（二）2023年度党政主要负责人履行推进法治建设第一责任人职责、落实述法制度情况",
+            "镇党委书记切实履行第一责任人职责，亲自部署重要工作。",
+        ],
     },
     {
         "name": "negative: a joint-issuer title with 、 is not a cut sentence",
         "text": "标题：中共青溪县双河镇委员会、双河镇人民政府关于2024年法治政府建设情况的报告\n发布日期：2025-01-09",
-        "expect": ["标题：中共青溪县双河镇委员会、双河镇人民政府关于2024年法治政府建设情况的报告",
-                   "发布日期：2025-01-09"],
+        "expect": [
+            "标题：中共青溪县双河镇委员会、双河镇人民政府关于2024年法治政府建设情况的报告",
+            "发布日期：2025-01-09",
+        ],
     },
     {
         "name": "decorated page-number lines are dropped from text without page breaks",
@@ -125,7 +145,15 @@ def test_hard_wrapped_text_is_rejoined_at_indents():
 
 
 def test_paragraph_per_line_text_is_not_taken_for_wrapped():
-    text = "\n".join(["县委、县政府：", "全年办理行政处罚案件47件。", "一、主要举措", "制定规范性文件2件，均已备案。"] * 3)
+    text = "\n".join(
+        [
+            "县委、县政府：",
+            "全年办理行政处罚案件47件。",
+            "一、主要举措",
+            "制定规范性文件2件，均已备案。",
+        ]
+        * 3
+    )
     assert wrap_width(text.split("\n")) is None
 
 
@@ -184,20 +212,30 @@ def test_is_page_number(line, at_edge, expected):
 
 
 def test_latin_words_join_with_a_space_chinese_without():
-    lines = [Line("the annual rule of law", full=True), Line("report of the township", full=True),
-             Line("法治政府建设", full=True), Line("情况报告", full=False)]
-    assert lines_to_paragraphs(lines) == ["the annual rule of law report of the township法治政府建设情况报告"]
+    lines = [
+        Line("the annual rule of law", full=True),
+        Line("report of the township", full=True),
+        Line("法治政府建设", full=True),
+        Line("情况报告", full=False),
+    ]
+    assert lines_to_paragraphs(lines) == [
+        "the annual rule of law report of the township法治政府建设情况报告"
+    ]
 
 
 def test_full_line_before_an_indented_line_ends_the_paragraph():
-    lines = [Line("全年办理行政处罚案件47件，均已结案。", full=True, indented=True),
-             Line("镇综合行政执法队现有持证执法人员21名。", full=False, indented=True)]
+    lines = [
+        Line("全年办理行政处罚案件47件，均已结案。", full=True, indented=True),
+        Line("镇综合行政执法队现有持证执法人员21名。", full=False, indented=True),
+    ]
     assert len(lines_to_paragraphs(lines)) == 2
 
 
 def test_lines_of_different_font_size_are_not_joined():
-    lines = [Line("关于2023年度法治政府建设情况的报告", full=True, size=20.0),
-             Line("县委、县政府：", full=False, size=15.75)]
+    lines = [
+        Line("关于2023年度法治政府建设情况的报告", full=True, size=20.0),
+        Line("县委、县政府：", full=False, size=15.75),
+    ]
     assert len(lines_to_paragraphs(lines)) == 2
 
 
@@ -209,8 +247,14 @@ def test_seed_report_page_breaks_are_repaired():
     assert "体\n系" not in text and "公开\n与" not in text
     lines = text.split("\n")
     # real breaks stay: the five parts, the sign-off and the date are lines of their own
-    for heading in ("一、强化组织领导,认真抓好法治政府责任落实", "四、法治政府建设工作现存问题",
-                    "五、2024年法治政府建设工作思路", "中共官田乡委员会", "官田乡人民政府", "2023年11月22日"):
+    for heading in (
+        "一、强化组织领导,认真抓好法治政府责任落实",
+        "四、法治政府建设工作现存问题",
+        "五、2024年法治政府建设工作思路",
+        "中共官田乡委员会",
+        "官田乡人民政府",
+        "2023年11月22日",
+    ):
         assert heading in lines
     assert lines[0] == "中共漳平市官田乡委员会文件"
     assert lines[3] == "中共漳平市委员会、漳平市人民政府:"
@@ -232,15 +276,27 @@ def test_a_line_at_the_top_of_one_page_and_the_bottom_of_another_is_kept():
         "全年调解纠纷12件。\n中共青溪县石门乡委员会\n石门乡人民政府",
     ]
     assert repair_breaks("\f".join(pages)).split("\n") == [
-        "中共青溪县石门乡委员会", "石门乡人民政府", "关于2023年度法治政府建设情况的报告", "全年办理案件47件。",
-        "全年调解纠纷12件。", "中共青溪县石门乡委员会", "石门乡人民政府",
+        "中共青溪县石门乡委员会",
+        "石门乡人民政府",
+        "关于2023年度法治政府建设情况的报告",
+        "全年办理案件47件。",
+        "全年调解纠纷12件。",
+        "中共青溪县石门乡委员会",
+        "石门乡人民政府",
     ]
 
 
 def test_title_block_and_a_short_last_page_sign_off_are_not_a_header():
-    pages = ["青溪县龙泉街道法治政府建设情况报告\n中共青溪县委龙泉街道工作委员会\n关于2024年法治政府建设情况的报告\n— 1 —"]
-    pages += [f"青溪县龙泉街道法治政府建设情况报告\n全年第{n}项工作，均已完成。\n— {n} —" for n in (2, 3, 4)]
-    pages += ["青溪县龙泉街道法治政府建设情况报告\n中共青溪县委龙泉街道工作委员会\n2025年1月10日\n— 5 —"]
+    pages = [
+        "青溪县龙泉街道法治政府建设情况报告\n中共青溪县委龙泉街道工作委员会\n关于2024年法治政府建设情况的报告\n— 1 —"
+    ]
+    pages += [
+        f"青溪县龙泉街道法治政府建设情况报告\n全年第{n}项工作，均已完成。\n— {n} —"
+        for n in (2, 3, 4)
+    ]
+    pages += [
+        "青溪县龙泉街道法治政府建设情况报告\n中共青溪县委龙泉街道工作委员会\n2025年1月10日\n— 5 —"
+    ]
     lines = repair_breaks("\f".join(pages)).split("\n")
     assert lines.count("中共青溪县委龙泉街道工作委员会") == 2
     assert "青溪县龙泉街道法治政府建设情况报告" not in lines

@@ -50,7 +50,11 @@ def test_text_and_path_disagreeing_is_a_warning_with_both_values():
 
 def test_path_metadata_ignores_non_township_names():
     assert path_metadata("a005.txt") == {}
-    assert path_metadata("青溪县/2024/桃源街道.pdf") == {"township": "桃源街道", "year": 2024, "county": "青溪县"}
+    assert path_metadata("青溪县/2024/桃源街道.pdf") == {
+        "township": "桃源街道",
+        "year": 2024,
+        "county": "青溪县",
+    }
 
 
 @pytest.mark.parametrize(
@@ -74,7 +78,7 @@ def test_web_page_metadata_box_gives_the_date():
 
 
 def test_seed_report_metadata(seed_text):
-    meta, warnings = meta_of(seed_text, "guantian-2023.txt")
+    meta, _warnings = meta_of(seed_text, "guantian-2023.txt")
     assert meta.township == "官田乡"
     assert meta.county == "漳平市"
     assert meta.year == 2023
@@ -86,7 +90,10 @@ def test_seed_report_metadata(seed_text):
 @needs_shared(REAL_DEV)
 def test_real_dev_townships_and_years():
     """Every real-dev page names its township and year; counties only where the text says."""
-    rows = [json.loads(line) for line in (REAL_DEV / "meta.jsonl").read_text(encoding="utf-8").splitlines()]
+    rows = [
+        json.loads(line)
+        for line in (REAL_DEV / "meta.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
     wrong = []
     county_right = 0
     for row in rows:

@@ -34,7 +34,11 @@ def test_committed_notebooks_carry_no_outputs(path):
 def test_notebooks_use_the_package_and_define_nothing_it_should_own(path):
     source = "\n".join(c.source for c in code_cells(path))
     tree = ast.parse(source)
-    defined = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda))]
+    defined = [
+        n
+        for n in ast.walk(tree)
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda))
+    ]
     assert defined == [], f"{path.name} defines {[type(n).__name__ for n in defined]}"
     assert "from pipeline" in source
 
@@ -48,7 +52,9 @@ def executed(sample_processed):
 def shown_text(notebook) -> str:
     return "\n".join(
         str(o.get("text", "")) + str(o.get("data", {}).get("text/plain", ""))
-        for c in notebook.cells if c.cell_type == "code" for o in c.outputs
+        for c in notebook.cells
+        if c.cell_type == "code"
+        for o in c.outputs
     )
 
 

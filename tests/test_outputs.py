@@ -37,7 +37,9 @@ def test_contract_orders_and_types_columns():
 
 def test_contract_names_missing_and_extra_columns():
     df = metrics_frame().drop(columns=["evidence"]).assign(extra=1)
-    with pytest.raises(ContractError, match=r"missing columns \['evidence'\].*unexpected columns \['extra'\]"):
+    with pytest.raises(
+        ContractError, match=r"missing columns \['evidence'\].*unexpected columns \['extra'\]"
+    ):
         contracts.conform(df, "metrics")
 
 

@@ -81,7 +81,9 @@ def test_a_document_that_kills_its_worker_fails_alone(tmp_path, synthetic_raw, m
 
     if multiprocessing.get_start_method() != "fork":
         pytest.skip("the patched function reaches the workers only when they are forked")
-    victim = sorted(p.relative_to(synthetic_raw).as_posix() for p in synthetic_raw.rglob("*.txt"))[7]
+    victim = sorted(p.relative_to(synthetic_raw).as_posix() for p in synthetic_raw.rglob("*.txt"))[
+        7
+    ]
     original = run.process_entry
 
     def dying(entry, settings):
@@ -91,7 +93,9 @@ def test_a_document_that_kills_its_worker_fails_alone(tmp_path, synthetic_raw, m
 
     dying.__module__, dying.__qualname__ = "pipeline.run", "process_entry"  # pickled by name
     monkeypatch.setattr(run, "process_entry", dying)
-    result = run.run_extract(synthetic_raw, tmp_path / "out", RunSettings(jobs=2, cache=False, progress=False))
+    result = run.run_extract(
+        synthetic_raw, tmp_path / "out", RunSettings(jobs=2, cache=False, progress=False)
+    )
     docs = result.documents.set_index("doc_id")
     assert docs.loc[victim, "status"] == "failed"
     assert "worker process died" in docs.loc[victim, "reason"]

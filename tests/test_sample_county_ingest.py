@@ -8,7 +8,9 @@ from pipeline.ingest import discover, ingest_entry
 from pipeline.ingest.normalize import normalize_text
 from tests.conftest import RAW, SAMPLES
 
-GOLD = [json.loads(line) for line in (SAMPLES / "gold.jsonl").read_text(encoding="utf-8").splitlines()]
+GOLD = [
+    json.loads(line) for line in (SAMPLES / "gold.jsonl").read_text(encoding="utf-8").splitlines()
+]
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +27,11 @@ def test_every_report_and_nothing_else_is_an_entry(documents):
 def test_metadata_matches_gold(documents, gold):
     meta = documents[gold["file"]].meta
     expected = gold["meta"]
-    assert (meta.township, meta.county, meta.year) == (expected["township"], expected["county"], expected["year"])
+    assert (meta.township, meta.county, meta.year) == (
+        expected["township"],
+        expected["county"],
+        expected["year"],
+    )
     assert meta.doc_number == expected["doc_number"]
     assert meta.date == expected["date"]
 

@@ -150,8 +150,13 @@ def test_rendering_is_deterministic(fmt):
 
 def test_blocks_get_their_layout_roles():
     kinds = [(b.kind, b.text[:8]) for b in text_to_blocks(REPORT)]
-    assert kinds[:5] == [("title", "中共青溪县清河镇"), ("title", "青溪县清河镇人民"), ("title", "青清委〔2024"),
-                         ("title", "关于清河镇202"), ("salutation", "县委、县政府：")]
+    assert kinds[:5] == [
+        ("title", "中共青溪县清河镇"),
+        ("title", "青溪县清河镇人民"),
+        ("title", "青清委〔2024"),
+        ("title", "关于清河镇202"),
+        ("salutation", "县委、县政府："),
+    ]
     assert ("heading", "一、2023年度") in kinds
     assert [k for k, _ in kinds[-3:]] == ["signoff"] * 3
     table = next(b for b in text_to_blocks(REPORT) if b.kind == "table")
@@ -173,7 +178,9 @@ def test_committed_raw_files_match_a_fresh_render():
     ext = {"txt": ".txt", "txt-gbk": ".txt", "docx": ".docx", "pdf": ".pdf", "html": ".html"}
     for report in spec["reports"]:
         township, year, fmt = report["township"], int(report["year"]), report["format"]
-        text = (ROOT / "samples" / "source" / str(year) / f"{township}.txt").read_text(encoding="utf-8")
+        text = (ROOT / "samples" / "source" / str(year) / f"{township}.txt").read_text(
+            encoding="utf-8"
+        )
         meta = RenderMeta(spec["county"], township, year, spec.get("city", ""))
         path = raw / spec["county"] / str(year) / f"{township}{ext[fmt]}"
         assert path.read_bytes() == render(fmt, text, meta), path

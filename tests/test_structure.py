@@ -49,16 +49,20 @@ def test_nested_levels_and_inline_enumeration():
 def test_spans_nest_and_the_signoff_is_outside_the_last_part():
     text, sections = sections_of(REPORT)
     plans = next(s for s in sections if s.kind == "plans" and s.level == 1)
-    assert text[plans.start:plans.end].endswith("计划开展普法活动10场。")
-    assert "2025年1月10日" not in text[plans.start:plans.end]
+    assert text[plans.start : plans.end].endswith("计划开展普法活动10场。")
+    assert "2025年1月10日" not in text[plans.start : plans.end]
     for s in sections:
-        assert text[s.start:].startswith(s.number)
+        assert text[s.start :].startswith(s.number)
 
 
 def test_top_level_without_chinese_numerals_gets_level_one():
     text = "(一)工作开展情况\n全年调解纠纷12件。\n(二)存在问题\n宣传不足。\n(三)下一步工作计划\n加强学习。"
     _, sections = sections_of(text)
-    assert [(s.level, s.kind) for s in sections] == [(1, "achievements"), (1, "problems"), (1, "plans")]
+    assert [(s.level, s.kind) for s in sections] == [
+        (1, "achievements"),
+        (1, "problems"),
+        (1, "plans"),
+    ]
 
 
 def test_required_items():

@@ -75,16 +75,22 @@ def test_numbers_change_but_dates_and_item_markers_stay(reports):
         assert re.search(r"20\d\d年\d{1,2}月\d{1,2}日\s*$", r.text)
         markers = re.findall(r"^(\d+)[、.．]", r.text, re.MULTILINE)
         assert markers[:1] in ([], ["1"])  # 1. 2. 3. items keep their numbers
-    changed = [r for r in reports[:40] if numbers.findall(r.text) not in
-               [numbers.findall(s) for s in sources]]
+    changed = [
+        r
+        for r in reports[:40]
+        if numbers.findall(r.text) not in [numbers.findall(s) for s in sources]
+    ]
     assert len(changed) >= 36  # a weak report may have no count above 1 to change
 
 
 def test_a_written_corpus_is_reused_and_read_by_the_pipeline(tmp_path):
     info = write_text_corpus(tmp_path / "c", 8, seed=7)
     assert (info.reports, len(discover(info.raw))) == (8, 8)
-    assert (info.raw / "townships.csv").read_text(encoding="utf-8").startswith(
-        "county,township,population,villages\n")
+    assert (
+        (info.raw / "townships.csv")
+        .read_text(encoding="utf-8")
+        .startswith("county,township,population,villages\n")
+    )
     stamp = (info.raw / "townships.csv").stat().st_mtime_ns
     assert write_text_corpus(tmp_path / "c", 8, seed=7) == info
     assert (info.raw / "townships.csv").stat().st_mtime_ns == stamp
@@ -92,7 +98,11 @@ def test_a_written_corpus_is_reused_and_read_by_the_pipeline(tmp_path):
         doc = ingest_entry(entry)
         county, year, township = entry.doc_id.removesuffix(".txt").split("/")
         assert (doc.status, doc.meta.county, doc.meta.township, doc.meta.year) == (
-            "ok", county, township, int(year))
+            "ok",
+            county,
+            township,
+            int(year),
+        )
 
 
 @pytest.mark.slow

@@ -28,7 +28,7 @@ def test_every_chinese_encoding_decodes_to_the_same_text(encoding, detected):
 
 def test_random_bytes_are_an_error_not_mojibake():
     junk = bytes((i * 97 + 13) % 256 for i in range(4000))
-    with pytest.raises(DocumentError, match="binary|decode"):
+    with pytest.raises(DocumentError, match=r"binary|decode"):
         decode_text(junk)
 
 

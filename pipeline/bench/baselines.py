@@ -53,8 +53,13 @@ def jieba_pass(raw: str) -> dict:
         words += len(jieba.lcut(text))
         chars, size = chars + len(text), size + len(data)
     done = time.perf_counter()
-    return {"load": loaded - started, "pass": done - loaded, "words": words, "chars": chars,
-            "bytes": size}
+    return {
+        "load": loaded - started,
+        "pass": done - loaded,
+        "words": words,
+        "chars": chars,
+        "bytes": size,
+    }
 
 
 def pdfplumber_text(data: bytes) -> tuple[int, str]:
@@ -96,14 +101,22 @@ def pdf_pass(raw: str, reader) -> dict:
         n, text = reader(data)
         pages, chars, size = pages + n, chars + len(text), size + len(data)
     done = time.perf_counter()
-    return {"load": loaded - started, "pass": done - loaded, "pages": pages, "chars": chars,
-            "bytes": size}
+    return {
+        "load": loaded - started,
+        "pass": done - loaded,
+        "pages": pages,
+        "chars": chars,
+        "bytes": size,
+    }
 
 
 def _tiny_pdf() -> bytes:
     """Return a one-page empty PDF (to import a reader without timing a real file)."""
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 10 10] >>"]
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 10 10] >>",
+    ]
     out, offsets = b"%PDF-1.4\n", []
     for i, body in enumerate(objects, 1):
         offsets.append(len(out))
@@ -111,7 +124,9 @@ def _tiny_pdf() -> bytes:
     xref = len(out)
     out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
     out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    out += (
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    )
     return out
 
 
@@ -134,9 +149,11 @@ def pdf_compare(raw: str, source: str, repeats: int) -> dict:
         doc = ingest_entry(entries[i], ocr=None)
         return doc.pages or 0, doc.text
 
-    readers = {"pipeline": ours,
-               "pdfplumber": lambda i: pdfplumber_text(blobs[i]),
-               "pypdfium2": lambda i: pypdfium2_text(blobs[i])}
+    readers = {
+        "pipeline": ours,
+        "pdfplumber": lambda i: pdfplumber_text(blobs[i]),
+        "pypdfium2": lambda i: pypdfium2_text(blobs[i]),
+    }
     for reader in readers.values():  # warm up: imports, font tables, regex compilation
         reader(0)
     times: dict[str, list[float]] = {name: [] for name in readers}
@@ -149,17 +166,27 @@ def pdf_compare(raw: str, source: str, repeats: int) -> dict:
             times[name].append(time.perf_counter() - started)
             texts[name] = [t for _, t in got]
             pages = sum(n for n, _ in got) if name == "pypdfium2" else pages
+
     def comparable(text: str) -> str:  # the pipeline writes NFKC: ，→, （→(
         return fold_whitespace(unicodedata.normalize("NFKC", text))
 
-    sources = [comparable((Path(source) / Path(p).relative_to(raw)).with_suffix(".txt")
-                          .read_text(encoding="utf-8")) for p in paths]
+    sources = [
+        comparable(
+            (Path(source) / Path(p).relative_to(raw))
+            .with_suffix(".txt")
+            .read_text(encoding="utf-8")
+        )
+        for p in paths
+    ]
     out = {"files": len(blobs), "pages": pages, "bytes": sum(map(len, blobs)), "repeats": repeats}
     for name in readers:
         folded = [comparable(t) for t in texts[name]]
-        out[name] = {"seconds": statistics.median(times[name]), "runs": times[name],
-                     "identical_to_source": sum(a == b for a, b in zip(folded, sources, strict=True)),
-                     "source_chars_found": _share_found(folded, sources)}
+        out[name] = {
+            "seconds": statistics.median(times[name]),
+            "runs": times[name],
+            "identical_to_source": sum(a == b for a, b in zip(folded, sources, strict=True)),
+            "source_chars_found": _share_found(folded, sources),
+        }
     return out
 
 
@@ -177,8 +204,10 @@ def _share_found(texts: list[str], sources: list[str]) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pipeline.bench.baselines",
-                                     description="Bare baseline passes; prints one JSON line.")
+    parser = argparse.ArgumentParser(
+        prog="python -m pipeline.bench.baselines",
+        description="Bare baseline passes; prints one JSON line.",
+    )
     parser.add_argument("what", choices=["jieba", "pdfplumber", "pypdfium2", "pdf-compare"])
     parser.add_argument("raw")
     parser.add_argument("source", nargs="?", help="pdf-compare: folder of the source texts")

@@ -40,7 +40,9 @@ class Measurement:
         return {k: round(v, 3) if isinstance(v, float) else v for k, v in out.items()}
 
 
-def measure(command: list[str], cwd: str | os.PathLike | None = None, env: dict | None = None) -> Measurement:
+def measure(
+    command: list[str], cwd: str | os.PathLike | None = None, env: dict | None = None
+) -> Measurement:
     """Given a command, run it to the end and return what it cost; raise on a non-zero exit."""
     out_path, err_path = _scratch("stdout"), _scratch("stderr")
     with out_path.open("w+b") as out, err_path.open("w+b") as err:
@@ -58,8 +60,15 @@ def measure(command: list[str], cwd: str | os.PathLike | None = None, env: dict 
     out_path.unlink(missing_ok=True)
     err_path.unlink(missing_ok=True)
     max_rss = usage.ru_maxrss / 1024  # kilobytes on Linux
-    result = Measurement(wall, usage.ru_utime + usage.ru_stime, max_rss,
-                         max(sampler.peak_mb, max_rss), child.returncode, stdout, stderr)
+    result = Measurement(
+        wall,
+        usage.ru_utime + usage.ru_stime,
+        max_rss,
+        max(sampler.peak_mb, max_rss),
+        child.returncode,
+        stdout,
+        stderr,
+    )
     if result.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} exited {result.returncode}:\n{stderr[-3000:]}")
     return result

@@ -58,26 +58,45 @@ def _env() -> dict:
     return env
 
 
-def run_pipeline(opts: Options, command: str, raw: Path, out: Path, *args: str,
-                 fresh: bool = False) -> dict:
+def run_pipeline(
+    opts: Options, command: str, raw: Path, out: Path, *args: str, fresh: bool = False
+) -> dict:
     """Given a pipeline command, run it as a whole process; return its cost and stage times."""
     if fresh:
         shutil.rmtree(out, ignore_errors=True)
     out.parent.mkdir(parents=True, exist_ok=True)
     timings = out.parent / f".{out.name}-{command}-timings.json"
-    m = measure(_python(opts, "-m", "pipeline.bench.timed", str(timings), command, str(raw),
-                        "--out", str(out), "--quiet", *args), env=_env())
+    m = measure(
+        _python(
+            opts,
+            "-m",
+            "pipeline.bench.timed",
+            str(timings),
+            command,
+            str(raw),
+            "--out",
+            str(out),
+            "--quiet",
+            *args,
+        ),
+        env=_env(),
+    )
     stages = json.loads(timings.read_text(encoding="utf-8"))
     timings.unlink()
     found = _CACHED_RE.search(m.stdout)
-    return {**m.to_dict(), "from_cache": int(found.group(1)) if found else None,
-            "stages": {k: round(v["seconds"], 3) for k, v in stages["stages"].items()},
-            "calls": {k: v["calls"] for k, v in stages["stages"].items()}}
+    return {
+        **m.to_dict(),
+        "from_cache": int(found.group(1)) if found else None,
+        "stages": {k: round(v["seconds"], 3) for k, v in stages["stages"].items()},
+        "calls": {k: v["calls"] for k, v in stages["stages"].items()},
+    }
 
 
 def run_baseline(opts: Options, what: str, *args: str) -> dict:
     """Given a baseline name, run it as a whole process; return its cost and own timings."""
-    m: Measurement = measure(_python(opts, "-m", "pipeline.bench.baselines", what, *args), env=_env())
+    m: Measurement = measure(
+        _python(opts, "-m", "pipeline.bench.baselines", what, *args), env=_env()
+    )
     return {**m.to_dict(), **{k: v for k, v in json.loads(m.stdout).items()}}
 
 
@@ -108,8 +127,11 @@ def text_corpus(opts: Options, reports: int, log) -> dict:
         for i in range(repeats):
             log(f"  [{i + 1}/{repeats}] bare jieba.lcut pass; extract --jobs 1 --no-cache")
             baseline.append(run_baseline(opts, "jieba", str(raw)))
-            single.append(run_pipeline(opts, "extract", raw, runs / "jobs1", "--jobs", "1",
-                                       "--no-cache", fresh=True))
+            single.append(
+                run_pipeline(
+                    opts, "extract", raw, runs / "jobs1", "--jobs", "1", "--no-cache", fresh=True
+                )
+            )
         out["jieba"], out["extract_jobs1"] = median_run(baseline), median_run(single)
     cold = []
     for i in range(repeats):
@@ -148,29 +170,56 @@ def incremental(opts: Options, raw: Path, out: Path, jobs: tuple) -> dict:
 
 def pdf_corpus(opts: Options, log) -> dict:
     """Build (or reuse) the PDF set and compare the pipeline's PDF reading with the baselines."""
-    corpus: CorpusInfo = write_pdf_corpus(opts.work / f"pdf-{opts.pdf_pages}", opts.pdf_pages,
-                                          opts.seed)
+    corpus: CorpusInfo = write_pdf_corpus(
+        opts.work / f"pdf-{opts.pdf_pages}", opts.pdf_pages, opts.seed
+    )
     log(f"PDF set: {corpus.reports} reports, {corpus.pages} pages in {corpus.raw}")
     raw, source = corpus.raw, corpus.raw.parent / "source"
     log(f"  same-process comparison, {opts.repeats} repeats")
-    compare = run_baseline(opts, "pdf-compare", str(raw), str(source), "--repeats", str(opts.repeats))
+    compare = run_baseline(
+        opts, "pdf-compare", str(raw), str(source), "--repeats", str(opts.repeats)
+    )
     plumber, pdfium, ours = [], [], []
     for i in range(opts.repeats):
         log(f"  [{i + 1}/{opts.repeats}] bare pdfplumber; bare pypdfium2; extract --jobs 1")
         plumber.append(run_baseline(opts, "pdfplumber", str(raw)))
         pdfium.append(run_baseline(opts, "pypdfium2", str(raw)))
-        ours.append(run_pipeline(opts, "extract", raw, opts.work / "runs" / "pdf", "--jobs", "1",
-                                 "--no-cache", fresh=True))
-    return {"corpus": corpus.to_dict(), "compare": compare, "pdfplumber": median_run(plumber),
-            "pypdfium2": median_run(pdfium), "extract_jobs1": median_run(ours)}
+        ours.append(
+            run_pipeline(
+                opts,
+                "extract",
+                raw,
+                opts.work / "runs" / "pdf",
+                "--jobs",
+                "1",
+                "--no-cache",
+                fresh=True,
+            )
+        )
+    return {
+        "corpus": corpus.to_dict(),
+        "compare": compare,
+        "pdfplumber": median_run(plumber),
+        "pypdfium2": median_run(pdfium),
+        "extract_jobs1": median_run(ours),
+    }
 
 
 def run_suite(opts: Options, log=lambda message: None) -> dict:
     """Given the options, run every benchmark; return the results (see table.py for the ratios)."""
     opts.work.mkdir(parents=True, exist_ok=True)
-    results: dict = {"machine": machine(), "options": {
-        "sizes": list(opts.sizes), "pdf_pages": opts.pdf_pages, "repeats": opts.repeats,
-        "seed": opts.seed, "jobs": opts.jobs, "single_max": opts.single_max}, "text": {}}
+    results: dict = {
+        "machine": machine(),
+        "options": {
+            "sizes": list(opts.sizes),
+            "pdf_pages": opts.pdf_pages,
+            "repeats": opts.repeats,
+            "seed": opts.seed,
+            "jobs": opts.jobs,
+            "single_max": opts.single_max,
+        },
+        "text": {},
+    }
     for n in opts.sizes:
         results["text"][str(n)] = text_corpus(opts, n, log)
     if opts.pdf_pages:
@@ -190,6 +239,10 @@ def machine() -> dict:
             versions[name] = version(name)
         except PackageNotFoundError:
             versions[name] = None
-    return {"cpus": os.cpu_count(), "load_before": list(os.getloadavg()),
-            "python": platform.python_version(), "platform": platform.platform(),
-            "versions": versions}
+    return {
+        "cpus": os.cpu_count(),
+        "load_before": list(os.getloadavg()),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "versions": versions,
+    }

@@ -50,8 +50,13 @@ TIMED = [
 # The similarity stage: cosines between compared reports and paragraph reuse, given the
 # sentences' word counts. SIMILARITY_WITH_WORDS adds the sentence split and word counting,
 # which keywords and problem themes share with it.
-SIMILARITY = ["doc_vectors", "compared_pairs", "similarity_rows", "reuse_rows",
-              "with_shared_paragraphs"]
+SIMILARITY = [
+    "doc_vectors",
+    "compared_pairs",
+    "similarity_rows",
+    "reuse_rows",
+    "with_shared_paragraphs",
+]
 SIMILARITY_WITH_WORDS = [*SIMILARITY, "corpus_sentences", "sentences_to_counts"]
 
 
@@ -100,8 +105,11 @@ def main(argv: list[str]) -> int:
 
     started = time.perf_counter()
     code = cli_main(command)
-    result = {"command_seconds": time.perf_counter() - started, "wrapped": wrapped,
-              "stages": dict(timings)}
+    result = {
+        "command_seconds": time.perf_counter() - started,
+        "wrapped": wrapped,
+        "stages": dict(timings),
+    }
     with open(target, "w", encoding="utf-8") as f:
         json.dump(result, f, indent=1)
     return code

@@ -34,8 +34,21 @@ def w_attr(el, name: str) -> str | None:
 _CN_DIGITS = "零一二三四五六七八九"
 _CN_LEGAL = "零壹贰叁肆伍陆柒捌玖"
 _HEAVENLY = "甲乙丙丁戊己庚辛壬癸"
-_ROMAN = ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"), (50, "L"),
-          (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"))
+_ROMAN = (
+    (1000, "M"),
+    (900, "CM"),
+    (500, "D"),
+    (400, "CD"),
+    (100, "C"),
+    (90, "XC"),
+    (50, "L"),
+    (40, "XL"),
+    (10, "X"),
+    (9, "IX"),
+    (5, "V"),
+    (4, "IV"),
+    (1, "I"),
+)
 
 
 def chinese_count(n: int, digits: str = _CN_DIGITS) -> str:
@@ -66,8 +79,13 @@ def _roman(n: int) -> str:
 
 def format_number(n: int, fmt: str) -> str:
     """Given a counter and a Word numFmt, return the number as Word shows it."""
-    if fmt in ("chineseCounting", "chineseCountingThousand", "taiwaneseCounting",
-               "taiwaneseCountingThousand", "japaneseCounting"):
+    if fmt in (
+        "chineseCounting",
+        "chineseCountingThousand",
+        "taiwaneseCounting",
+        "taiwaneseCountingThousand",
+        "japaneseCounting",
+    ):
         return chinese_count(n)
     if fmt == "chineseLegalSimplified":
         return chinese_count(n, _CN_LEGAL)
@@ -191,7 +209,9 @@ def read_numbering(parts: dict[str, bytes], parser: etree.XMLParser) -> Numberin
         return None
     root = etree.fromstring(parts["numbering"], parser)
     abstract = {
-        w_attr(a, "abstractNumId"): _levels_of(a) for a in root if local_name(a.tag) == "abstractNum"
+        w_attr(a, "abstractNumId"): _levels_of(a)
+        for a in root
+        if local_name(a.tag) == "abstractNum"
     }
     levels: dict[str, dict[int, _Level]] = {}
     for num in (c for c in root if local_name(c.tag) == "num"):

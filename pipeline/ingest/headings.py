@@ -56,7 +56,7 @@ def match_marker(line: str) -> Marker | None:
     for style, pattern in MARKER_STYLES:
         m = pattern.match(line)
         if m and len(line) > m.end():
-            rest = line[m.end():]
+            rest = line[m.end() :]
             return Marker(style, m.group().strip(), _title_of(rest))
     return None
 

@@ -48,19 +48,71 @@ MAIN_CONTENT_HINTS: tuple[tuple[str, str], ...] = (
 
 # Never part of the text; scripts and styles are dropped with their content.
 DROP_TAGS = frozenset(
-    {"script", "style", "noscript", "template", "nav", "header", "footer", "aside", "form",
-     "iframe", "object", "embed", "svg", "button", "select", "textarea", "input", "head",
-     "title", "meta", "link", "map", "canvas", "video", "audio"}
+    {
+        "script",
+        "style",
+        "noscript",
+        "template",
+        "nav",
+        "header",
+        "footer",
+        "aside",
+        "form",
+        "iframe",
+        "object",
+        "embed",
+        "svg",
+        "button",
+        "select",
+        "textarea",
+        "input",
+        "head",
+        "title",
+        "meta",
+        "link",
+        "map",
+        "canvas",
+        "video",
+        "audio",
+    }
 )
 # An id or class word (split at "-", "_", spaces) equal to one of these marks page chrome
 # inside the content area; CHROME_PREFIXES also match as the start of a word ("bdsharebuttonbox").
 CHROME_HINTS = frozenset(
-    {"position", "location", "close", "prev", "next", "pagenav", "meta", "info", "tools",
-     "toolbar", "wza", "jft", "footer", "copyright", "qrcode", "erweima", "fenxiang", "dayin"}
+    {
+        "position",
+        "location",
+        "close",
+        "prev",
+        "next",
+        "pagenav",
+        "meta",
+        "info",
+        "tools",
+        "toolbar",
+        "wza",
+        "jft",
+        "footer",
+        "copyright",
+        "qrcode",
+        "erweima",
+        "fenxiang",
+        "dayin",
+    }
 )
 CHROME_PREFIXES = ("share", "bdshare", "breadcrumb", "crumb", "print", "xxgk", "fontsize")
 # Labels of the 政务公开 metadata table: a table holding two of them is metadata, not report.
-METADATA_LABELS = ("索引号", "发布机构", "成文日期", "发文日期", "发布日期", "主题分类", "文号", "有效性", "公开方式")
+METADATA_LABELS = (
+    "索引号",
+    "发布机构",
+    "成文日期",
+    "发文日期",
+    "发布日期",
+    "主题分类",
+    "文号",
+    "有效性",
+    "公开方式",
+)
 # A line of chrome text, matched at the line start (only short lines are dropped).
 CHROME_LINE_RE = re.compile(
     r"""^\s*(?:
@@ -80,14 +132,63 @@ CHROME_LINE_RE = re.compile(
 MAX_CHROME_LINE = 80
 
 _VOID = frozenset(
-    {"br", "img", "hr", "meta", "link", "input", "area", "base", "col", "embed", "param",
-     "source", "track", "wbr"}
+    {
+        "br",
+        "img",
+        "hr",
+        "meta",
+        "link",
+        "input",
+        "area",
+        "base",
+        "col",
+        "embed",
+        "param",
+        "source",
+        "track",
+        "wbr",
+    }
 )
 _BLOCK = frozenset(
-    {"p", "div", "section", "article", "main", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul",
-     "ol", "table", "tr", "blockquote", "pre", "header", "footer", "nav", "aside", "form", "dl",
-     "dt", "dd", "figure", "figcaption", "center", "address", "hr", "tbody", "thead", "tfoot",
-     "caption", "body", "html"}
+    {
+        "p",
+        "div",
+        "section",
+        "article",
+        "main",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "li",
+        "ul",
+        "ol",
+        "table",
+        "tr",
+        "blockquote",
+        "pre",
+        "header",
+        "footer",
+        "nav",
+        "aside",
+        "form",
+        "dl",
+        "dt",
+        "dd",
+        "figure",
+        "figcaption",
+        "center",
+        "address",
+        "hr",
+        "tbody",
+        "thead",
+        "tfoot",
+        "caption",
+        "body",
+        "html",
+    }
 )
 _HAN_RE = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]")
 _SPACE_RE = re.compile(r"[ \t\r\n\f]+")
@@ -95,7 +196,12 @@ _CHARSET_RE = re.compile(
     rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)|<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9_.:-]+)""",
     re.I,
 )
-_CHARSET_ALIASES = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "gb_2312-80": "gb18030"}
+_CHARSET_ALIASES = {
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "x-gbk": "gb18030",
+    "gb_2312-80": "gb18030",
+}
 
 
 # --- decoding -------------------------------------------------------------------------------
@@ -103,8 +209,11 @@ _CHARSET_ALIASES = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "
 
 def decode_html(data: bytes) -> str:
     """Given the bytes of a web page, return its text: BOM, declared charset, else detection."""
-    for bom, encoding in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
-                          (codecs.BOM_UTF16_BE, "utf-16")):
+    for bom, encoding in (
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
         if data.startswith(bom):
             try:
                 return data.decode(encoding)
@@ -224,7 +333,9 @@ def _matches(node: Node, hint: tuple[str, str]) -> bool:
 def _is_dropped(node: Node) -> bool:
     if node.tag in DROP_TAGS:
         return True
-    words = re.split(r"[\s_-]+", f"{node.attrs.get('id', '')} {node.attrs.get('class', '')}".lower())
+    words = re.split(
+        r"[\s_-]+", f"{node.attrs.get('id', '')} {node.attrs.get('class', '')}".lower()
+    )
     if any(w in CHROME_HINTS or w.startswith(CHROME_PREFIXES) for w in words if w):
         return True
     if node.tag == "table":

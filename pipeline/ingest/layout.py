@@ -319,7 +319,10 @@ def text_to_lines(page_lines: Sequence[Sequence[str]]) -> list[Line]:
 def drop_furniture(pages: Sequence[Sequence[str]]) -> list[list[str]]:
     """Given the lines of each page, return them without headers, footers and page numbers."""
     drops = furniture_indexes(pages)
-    return [[s for i, s in enumerate(lines) if i not in drop] for lines, drop in zip(pages, drops, strict=True)]
+    return [
+        [s for i, s in enumerate(lines) if i not in drop]
+        for lines, drop in zip(pages, drops, strict=True)
+    ]
 
 
 def repair_breaks(text: str) -> str:
@@ -341,10 +344,11 @@ def repair_breaks(text: str) -> str:
 def _drop_furniture_keep_blanks(pages: Sequence[Sequence[str]]) -> list[list[str]]:
     """Given page lines with blank lines, return them without furniture, blanks kept in place."""
     nonblank = [[i for i, s in enumerate(lines) if s.strip()] for lines in pages]
-    drops = furniture_indexes([[lines[i] for i in idx] for lines, idx in zip(pages, nonblank, strict=True)])
+    drops = furniture_indexes(
+        [[lines[i] for i in idx] for lines, idx in zip(pages, nonblank, strict=True)]
+    )
     result = []
     for lines, idx, drop in zip(pages, nonblank, drops, strict=True):
         gone = {idx[j] for j in drop}
         result.append([s for i, s in enumerate(lines) if i not in gone])
     return result
-

@@ -107,4 +107,6 @@ def read_legacy(data: bytes, suffix: str, limits: Limits) -> RawText:
             "save the file as .docx or install libreoffice"
         )
     raw = read_docx(convert_to_docx(data, suffix, soffice, limits), limits)
-    return RawText(text=raw.text, warnings=(*raw.warnings, f"converted from {suffix} by LibreOffice"))
+    return RawText(
+        text=raw.text, warnings=(*raw.warnings, f"converted from {suffix} by LibreOffice")
+    )

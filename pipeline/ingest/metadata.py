@@ -39,9 +39,33 @@ _OPENING_RE = re.compile(
 )
 # Words that end in 镇/乡/街道 but are not townships.
 _NOT_TOWNSHIPS = {
-    "城镇", "乡镇", "村镇", "全镇", "全乡", "本镇", "本乡", "我镇", "我乡", "各乡", "各镇",
-    "各乡镇", "城乡", "下乡", "街道", "全街道", "各街道", "本街道", "我街道", "乡村振兴", "小城镇",
-    "进乡", "送法下乡", "市镇", "县乡", "区镇", "镇乡",
+    "城镇",
+    "乡镇",
+    "村镇",
+    "全镇",
+    "全乡",
+    "本镇",
+    "本乡",
+    "我镇",
+    "我乡",
+    "各乡",
+    "各镇",
+    "各乡镇",
+    "城乡",
+    "下乡",
+    "街道",
+    "全街道",
+    "各街道",
+    "本街道",
+    "我街道",
+    "乡村振兴",
+    "小城镇",
+    "进乡",
+    "送法下乡",
+    "市镇",
+    "县乡",
+    "区镇",
+    "镇乡",
 }
 
 _TITLE_RE = re.compile(r"(?:报告|总结|情况|工作)$|关于.{4,60}(?:报告|情况|总结)")
@@ -54,10 +78,14 @@ DOC_NUMBER_RE = re.compile(
 )
 
 _DATE_ARABIC_RE = re.compile(r"(?P<y>20\d\d)\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日")
-_DATE_CN_RE = re.compile(rf"(?P<y>[二〇零一二三四五六七八九]{{4}})年(?P<m>[{CN_NUM}]{{1,3}})月(?P<d>[{CN_NUM}]{{1,3}})日")
+_DATE_CN_RE = re.compile(
+    rf"(?P<y>[二〇零一二三四五六七八九]{{4}})年(?P<m>[{CN_NUM}]{{1,3}})月(?P<d>[{CN_NUM}]{{1,3}})日"
+)
 _DATE_ISO_RE = re.compile(r"(?P<y>20\d\d)-(?P<m>\d{1,2})-(?P<d>\d{1,2})")
 # Web metadata boxes: 成文日期 2025-03-21.
-_DATE_LABELLED_RE = re.compile(r"成文日期\]?[::\s]*\]?\s*(?P<y>20\d\d)-(?P<m>\d{1,2})-(?P<d>\d{1,2})")
+_DATE_LABELLED_RE = re.compile(
+    r"成文日期\]?[::\s]*\]?\s*(?P<y>20\d\d)-(?P<m>\d{1,2})-(?P<d>\d{1,2})"
+)
 
 # A sign-off body: a line that is only an organisation's name.
 _ISSUER_RE = re.compile(
@@ -73,12 +101,17 @@ def extract_metadata(text: str, doc_id: str) -> tuple[Metadata, list[str]]:
     town, county = _find_township(head, text)
     year = _find_year(title, head, text)
     doc_number = _find_doc_number(text)
-    issuers, date = _find_signoff(text[signoff_start(text):].split("\n"))
+    issuers, date = _find_signoff(text[signoff_start(text) :].split("\n"))
     if date is None:
         date = _labelled_date(text)
     meta = Metadata(
-        township=town, county=county, year=year, doc_number=doc_number,
-        date=date, issuers=issuers, title=title,
+        township=town,
+        county=county,
+        year=year,
+        doc_number=doc_number,
+        date=date,
+        issuers=issuers,
+        title=title,
     )
     return _merge_with_path(meta, doc_id)
 
@@ -273,8 +306,13 @@ def _merge_with_path(meta: Metadata, doc_id: str) -> tuple[Metadata, list[str]]:
             warnings.append(f"{labels[field]}: text says {text_value}, path says {path_value}")
     return (
         Metadata(
-            township=values["township"], county=values["county"], year=values["year"],
-            doc_number=meta.doc_number, date=meta.date, issuers=meta.issuers, title=meta.title,
+            township=values["township"],
+            county=values["county"],
+            year=values["year"],
+            doc_number=meta.doc_number,
+            date=meta.date,
+            issuers=meta.issuers,
+            title=meta.title,
         ),
         warnings,
     )

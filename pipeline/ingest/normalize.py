@@ -26,9 +26,7 @@ _CONTROL_RE = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3000-\u303f\u2018-\u201f\u2026\u2014\u00b7"
 _TIGHT = _CJK + r"0-9%.,:;!?()\[\]"
 # A run of spaces with Chinese on one side and Chinese, a digit or punctuation on the other.
-_STRAY_SPACE_RE = re.compile(
-    rf"(?<=[{_CJK}]) +(?=[{_TIGHT}])|(?<=[{_TIGHT}]) +(?=[{_CJK}])"
-)
+_STRAY_SPACE_RE = re.compile(rf"(?<=[{_CJK}]) +(?=[{_TIGHT}])|(?<=[{_TIGHT}]) +(?=[{_CJK}])")
 _SPACES_RE = re.compile(r"[ \u00a0]{2,}")
 _TABS_RE = re.compile(r"\s*\t\s*")
 

@@ -21,9 +21,7 @@ _STYLE_ORDER = [name for name, _ in MARKER_STYLES]
 KINDS = ("achievements", "problems", "plans", "other")
 
 # An unnumbered heading line: short, no sentence punctuation, names a report part.
-_BARE_HEADING_RE = re.compile(
-    r"^(?:[^。;;,,:]{2,30})$"
-)
+_BARE_HEADING_RE = re.compile(r"^(?:[^。;;,,:]{2,30})$")
 _BARE_HEADING_WORDS_RE = re.compile(
     r"(?:主要举措|主要成效|工作开展情况|主要工作|存在(?:的)?(?:问题|不足)|问题(?:和|与)不足|"
     r"下一步|工作(?:打算|计划|思路|安排)|第一责任人|其他需要报告)"
@@ -95,7 +93,7 @@ def _inline_enumerations(text: str, start: int, end: int) -> list[_Heading]:
     """Given a span of text, return its 一是…二是… items (title: the clause after the marker)."""
     out = []
     for m in INLINE_ENUM_RE.finditer(text, start, end):
-        rest = text[m.end(1):end]
+        rest = text[m.end(1) : end]
         clause = re.split(r"[。;;,,:\n]", rest, maxsplit=1)[0]
         out.append(_Heading("inline", m.group(1), clause[:40], m.start(1)))
     return out
@@ -121,7 +119,7 @@ def parse_sections(text: str, rules: StructureRules | None = None) -> tuple[Sect
     ends = _part_ends(headings, levels, signoff_start(text))
     sections: list[Section] = []
     kind = "other"
-    for h, level, end in zip(headings, levels, ends):
+    for h, level, end in zip(headings, levels, ends, strict=True):
         if level == 1:
             kind = classify_title(h.title, rules)
         sections.append(Section(level, h.number, h.title, kind, h.start, end))
@@ -192,7 +190,9 @@ def _body_end(section: Section, sections) -> int:
     return section.end
 
 
-def required_items(text: str, sections: tuple[Section, ...], rules: StructureRules | None = None) -> dict[str, bool]:
+def required_items(
+    text: str, sections: tuple[Section, ...], rules: StructureRules | None = None
+) -> dict[str, bool]:
     """Given text and sections, return which required report items are present."""
     rules = rules or load_rules()
     present = {}

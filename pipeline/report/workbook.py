@@ -80,11 +80,16 @@ _CORE_TIME_RE = re.compile(r"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterm
 def deterministic_xlsx(data: bytes) -> bytes:
     """Given xlsx bytes, return them with fixed timestamps (same content, same bytes)."""
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as src,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst,
+    ):
         for info in src.infolist():
             body = src.read(info.filename)
             if info.filename == "docProps/core.xml":
-                body = _CORE_TIME_RE.sub(rf"\g<1>{FIXED_CORE_TIME}\g<2>", body.decode("utf-8")).encode("utf-8")
+                body = _CORE_TIME_RE.sub(
+                    rf"\g<1>{FIXED_CORE_TIME}\g<2>", body.decode("utf-8")
+                ).encode("utf-8")
             entry = zipfile.ZipInfo(info.filename, date_time=FIXED_ZIP_TIME)
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.external_attr = info.external_attr

@@ -41,7 +41,9 @@ MANIFEST = "manifest.json"
 
 # Name parts: first, second and third characters of place names (none is 县/市/区/镇/乡/街/道,
 # nor 和, which the metadata reader takes for a conjunction: 和庄乡 is read as 庄乡).
-_FIRST = "东西南北上下大小新金银石玉云风雪春秋青红白黄丹碧明光安平康宁福寿长永兴旺顺吉祥华荣昌盛泰丰"
+_FIRST = (
+    "东西南北上下大小新金银石玉云风雪春秋青红白黄丹碧明光安平康宁福寿长永兴旺顺吉祥华荣昌盛泰丰"
+)
 _SECOND = "山河湖江溪泉源林桥庄岭峰岗坪坝塘湾洲沙田园门关城阳亭台浦渡营堡川谷"
 _THIRD = "口头尾坑子埠铺集寨店垭坳冲墩坡岙圩"
 # A number the templates write that must stay: dates and document numbers are skipped by the
@@ -50,7 +52,9 @@ _THIRD = "口头尾坑子埠铺集寨店垭坳冲墩坡岙圩"
 _NUMBER_RE = re.compile(r"(?<![\d.〔·+（(])(\d+)(\.\d+)?(?![\d.〕·+年月日号）)])(%?)")
 _KEEP_NUMBERS = {"12345", "12348"}
 _DOC_NUMBER_RE = re.compile(r"青(.)(委|工)〔")
-_ITEM_MARKER_RE = re.compile(r"^(?:（[一二三四五六七八九十]+）|\([一二三四五六七八九十]+\)|\d+[.、．])")
+_ITEM_MARKER_RE = re.compile(
+    r"^(?:（[一二三四五六七八九十]+）|\([一二三四五六七八九十]+\)|\d+[.、．])"
+)
 
 
 @dataclass(frozen=True)
@@ -242,8 +246,13 @@ class CorpusInfo:
     pages: int = 0
 
     def to_dict(self) -> dict:
-        return {"raw": str(self.raw), "reports": self.reports, "bytes": self.bytes,
-                "chars": self.chars, "pages": self.pages}
+        return {
+            "raw": str(self.raw),
+            "reports": self.reports,
+            "bytes": self.bytes,
+            "chars": self.chars,
+            "pages": self.pages,
+        }
 
 
 def generator_version() -> str:
@@ -257,16 +266,22 @@ def generator_version() -> str:
 def write_text_corpus(folder: str | os.PathLike, reports: int, seed: int = 7) -> CorpusInfo:
     """Given a folder, a number of reports and a seed, write folder/raw (UTF-8 .txt reports and
     townships.csv) unless the same corpus is already there; return what is there."""
-    return _write_corpus(Path(folder), {"kind": "text", "reports": reports, "seed": seed},
-                         lambda raw: _text_files(raw, reports, seed))
+    return _write_corpus(
+        Path(folder),
+        {"kind": "text", "reports": reports, "seed": seed},
+        lambda raw: _text_files(raw, reports, seed),
+    )
 
 
 def write_pdf_corpus(folder: str | os.PathLike, pages: int, seed: int = 7) -> CorpusInfo:
     """Given a folder, a number of pages and a seed, write folder/raw with PDF reports (as
     rendered by pipeline.samples.render) until they hold at least that many pages, and
     folder/source with each report's canonical text; return what is there."""
-    return _write_corpus(Path(folder), {"kind": "pdf", "pages": pages, "seed": seed},
-                         lambda raw: _pdf_files(raw, pages, seed))
+    return _write_corpus(
+        Path(folder),
+        {"kind": "pdf", "pages": pages, "seed": seed},
+        lambda raw: _pdf_files(raw, pages, seed),
+    )
 
 
 def _write_corpus(folder: Path, spec: dict, write) -> CorpusInfo:
@@ -284,8 +299,10 @@ def _write_corpus(folder: Path, spec: dict, write) -> CorpusInfo:
     shutil.rmtree(folder, ignore_errors=True)
     os.replace(tmp, folder)
     info = CorpusInfo(folder / "raw", **counts)
-    manifest.write_text(json.dumps({"spec": spec, "info": info.to_dict()}, ensure_ascii=False,
-                                   indent=1), encoding="utf-8")
+    manifest.write_text(
+        json.dumps({"spec": spec, "info": info.to_dict()}, ensure_ascii=False, indent=1),
+        encoding="utf-8",
+    )
     return info
 
 
