@@ -556,7 +556,9 @@ def run_analyze(
         }
         tables = analyze(base, result.texts, options, townships)
         tables = {name: out.write_table(df, name) for name, df in tables.items()}
-        write_reports({**base, **tables}, result.texts, options, out)
+        write_reports(
+            {**base, **tables}, result.texts, options, out, settings.jobs or _default_jobs()
+        )
         out.write_text(MANIFEST_FILE, manifest_json(raw_dir, result))
         out.commit(replace_dirs=(TEXT_SUBDIR, FIGURES_SUBDIR))
     flags = tables.get("flags", pd.DataFrame(columns=["severity"]))

@@ -2,7 +2,7 @@
 
 Like the public assessments of rule-of-law government (法治政府建设评估), each first-level
 indicator gets a score rate; the overall score is their weighted mean; scores fall into bands and
-are ranked within the county-year. The method, in words, is in docs/scoring.md.
+are ranked within the county-year. The method, in words, is in the README (Analysis).
 """
 
 from __future__ import annotations

@@ -11,6 +11,10 @@ flag lists cover every report.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import nullcontext
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -21,7 +25,7 @@ from pipeline.report import charts
 from pipeline.report.html import Figure, report_html
 from pipeline.report.workbook import workbook_bytes
 
-__all__ = ["Figure", "county_year_figures", "write_reports"]
+__all__ = ["ChartJob", "Figure", "chart_jobs", "county_year_figures", "write_reports"]
 
 WORKBOOK_FILE = "report.xlsx"
 HTML_FILE = "report.html"
@@ -33,15 +37,22 @@ def write_reports(
     texts: dict[str, str],
     settings: AnalysisSettings,
     out: OutputSet,
+    jobs: int = 1,
 ) -> list[str]:
-    """Given all tables (extraction and analysis), the texts and the settings, stage the charts,
-    the workbook and the HTML report in ``out``; return their paths relative to OUT_DIR."""
-    figures = county_year_figures(tables, settings)
+    """Given all tables (extraction and analysis), the texts and the settings, stage the charts
+    (drawn on ``jobs`` processes), the workbook and the HTML report in ``out``; return their paths
+    relative to OUT_DIR."""
+    planned = chart_jobs(tables, settings)
+    workers = _chart_workers(len(planned), jobs)
+    with ProcessPoolExecutor(max_workers=workers) if workers > 1 else nullcontext() as pool:
+        # the pool draws the charts while this process writes the workbook
+        pngs = pool.map(_draw, planned, chunksize=2) if pool else None
+        out.write_bytes(WORKBOOK_FILE, workbook_bytes(tables, settings))
+        figures = _figures(planned, pngs if pngs is not None else map(_draw, planned))
     paths = []
     for figure in figures:
         out.write_bytes(figure.path, figure.png)
         paths.append(figure.path)
-    out.write_bytes(WORKBOOK_FILE, workbook_bytes(tables, settings))
     out.write_text(HTML_FILE, report_html(tables, figures, settings))
     return [*paths, WORKBOOK_FILE, HTML_FILE]
 
@@ -58,12 +69,54 @@ def charted_county_years(scores: pd.DataFrame, settings: AnalysisSettings) -> li
     return [(county, int(year)) for county, year in latest.head(limit).items()]
 
 
+@dataclass(frozen=True)
+class ChartJob:
+    """One chart to draw: where it goes, its title, and the chart function with its arguments
+    (already filtered to one county-year, so that it pickles small for a worker process)."""
+
+    path: str
+    title: str
+    county: str
+    year: int
+    draw: Callable[..., bytes]
+    args: tuple
+
+
 def county_year_figures(
-    tables: dict[str, pd.DataFrame], settings: AnalysisSettings
+    tables: dict[str, pd.DataFrame], settings: AnalysisSettings, jobs: int = 1
 ) -> list[Figure]:
-    """Given all tables and the settings, return every chart of the report, in display order."""
+    """Given all tables and the settings, return every chart of the report, in display order.
+    With ``jobs`` > 1 the charts are drawn on that many processes; the bytes are the same."""
+    planned = chart_jobs(tables, settings)
+    workers = _chart_workers(len(planned), jobs)
+    if workers > 1:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            return _figures(planned, pool.map(_draw, planned, chunksize=2))
+    return _figures(planned, map(_draw, planned))
+
+
+_CHARTS_PER_WORKER = 8  # below this a worker costs more to start than it saves
+
+
+def _chart_workers(charts: int, jobs: int) -> int:
+    return max(1, min(jobs, charts // _CHARTS_PER_WORKER))
+
+
+def _figures(planned: list[ChartJob], pngs: Iterable[bytes]) -> list[Figure]:
+    return [
+        Figure(job.path, job.title, job.county, job.year, png)
+        for job, png in zip(planned, pngs, strict=True)
+    ]
+
+
+def _draw(job: ChartJob) -> bytes:
+    return job.draw(*job.args)
+
+
+def chart_jobs(tables: dict[str, pd.DataFrame], settings: AnalysisSettings) -> list[ChartJob]:
+    """Given all tables and the settings, return the charts to draw, in display order."""
     scores = tables["scores"]
-    figures: list[Figure] = []
+    planned: list[ChartJob] = []
     radars_left = int(settings.charts.get("max_radars", 40))
     for county, year in charted_county_years(scores, settings):
         cy_scores = scores[(scores["county"] == county) & (scores["year"] == year)]
@@ -72,18 +125,15 @@ def county_year_figures(
         stem = f"{FIGURES_SUBDIR}/{_safe(county)}_{year}"
         where = f"{county} {year}年"
 
-        def add(kind: str, title: str, png: bytes, county=county, year=year, stem=stem) -> None:
-            figures.append(Figure(f"{stem}_{kind}.png", title, county, year, png))
+        def add(kind: str, title: str, draw, *args, county=county, year=year, stem=stem) -> None:
+            planned.append(
+                ChartJob(f"{stem}_{kind}.png", title, county, year, draw, (*args, settings, title))
+            )
 
-        add(
-            "scores",
-            f"{where} 各乡镇分维度得分",
-            charts.score_heatmap(cy_scores, settings, f"{where} 各乡镇分维度得分"),
-        )
+        add("scores", f"{where} 各乡镇分维度得分", charts.score_heatmap, cy_scores)
         county_scores = scores[scores["county"] == county]
         if county_scores["year"].nunique() > 1:
-            title = f"{county} 综合得分年度变化"
-            add("slopes", title, charts.score_slopes(county_scores, settings, title))
+            add("slopes", f"{county} 综合得分年度变化", charts.score_slopes, county_scores)
         comparison = tables["comparison"]
         cy_comparison = comparison[(comparison["county"] == county) & (comparison["year"] == year)]
         for metric in settings.charts.get("key_metrics", []):
@@ -91,11 +141,7 @@ def county_year_figures(
             if rows.empty or not rows["reported"].any():
                 continue
             title = f"{where} {settings.metric_label(metric)}"
-            add(
-                f"metric_{metric}",
-                title,
-                charts.metric_bars(cy_comparison, metric, settings, title),
-            )
+            add(f"metric_{metric}", title, charts.metric_bars, cy_comparison, metric)
         townships = sorted(cy_scores["township"].unique())
         sim = tables["similarity"]
         cy_sim = sim[
@@ -103,22 +149,23 @@ def county_year_figures(
         ]
         if len(townships) > 1:
             title = f"{where} 报告文本相似度"
-            add("similarity", title, charts.similarity_heatmap(cy_sim, townships, settings, title))
+            add("similarity", title, charts.similarity_heatmap, cy_sim, townships)
         practices = _county_year_practices(tables["practices"], cy_scores)
-        title = f"{where} 做法覆盖情况"
-        add("practices", title, charts.practice_matrix(practices, townships, settings, title))
+        add(
+            "practices",
+            f"{where} 做法覆盖情况",
+            charts.practice_matrix,
+            practices,
+            townships,
+        )
         overall = cy_scores[cy_scores["dimension"] == OVERALL].sort_values(["rank", "township"])
         for township in overall["township"]:
             if radars_left <= 0:
                 break
             radars_left -= 1
             title = f"{where} {township} 与全县中位数"
-            add(
-                f"radar_{_safe(township)}",
-                title,
-                charts.township_radar(cy_scores, township, settings, title),
-            )
-    return figures
+            add(f"radar_{_safe(township)}", title, charts.township_radar, cy_scores, township)
+    return planned
 
 
 def _county_year_practices(practices: pd.DataFrame, cy_scores: pd.DataFrame) -> pd.DataFrame:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import html
+from collections import Counter
 from dataclasses import dataclass
 
 import pandas as pd
@@ -91,20 +92,23 @@ def overview_html(tables: dict[str, pd.DataFrame]) -> str:
     overall = scores[scores["dimension"] == OVERALL]
     flags = tables["flags"]
     sim = tables["similarity"]
+    # counted once per table with groupby: filtering per county-year would be quadratic
+    counts = flags.groupby(["county", "year", "severity"]).size()
+    copied = (
+        flags[flags["rule"] == "copied_text"].groupby(["county", "year"])["other_doc"].nunique()
+    )
+    pairs = sim.groupby(["county", "year_b"]).size()
     rows = []
     for (county, year), group in overall.groupby(["county", "year"], sort=True):
-        f = flags[(flags["county"] == county) & (flags["year"] == year)]
-        counts = f["severity"].value_counts()
-        copied = f[f["rule"] == "copied_text"]["other_doc"].nunique()
-        pairs = sim[(sim["county"] == county) & (sim["year_b"] == year)]
         rows.append(
             f"<tr><td>{e(county)}</td><td class=num>{e(year)}</td><td class=num>{len(group)}</td>"
             f"<td class=num>{_fmt(group['score'].mean())}</td>"
             + "".join(
-                f"<td class='num sev-{s}'>{int(counts.get(s, 0))}</td>"
+                f"<td class='num sev-{s}'>{int(counts.get((county, year, s), 0))}</td>"
                 for s in ("high", "medium", "low")
             )
-            + f"<td class=num>{int(copied)}</td><td class=num>{len(pairs)}</td></tr>"
+            + f"<td class=num>{int(copied.get((county, year), 0))}</td>"
+            f"<td class=num>{int(pairs.get((county, year), 0))}</td></tr>"
         )
     total = flags["severity"].value_counts()
     summary = "，".join(
@@ -128,22 +132,31 @@ def scores_html(scores: pd.DataFrame, settings: AnalysisSettings) -> str:
         '<section id="scores"><h2>各乡镇得分（0–100）</h2>',
         "<p class=muted>得分由指标在县内的百分位和做法覆盖率计算，方法见说明文档；“—”表示无法评价。</p>",
     ]
-    for (county, year), group in scores.groupby(["county", "year"], sort=True):
-        wide = group.pivot_table(
-            index="doc_id", columns="dimension", values="score", aggfunc="first"
+    # one pivot and one sort for all county-years; a pivot per county-year is slow at scale
+    wide = scores.pivot_table(index="doc_id", columns="dimension", values="score", aggfunc="first")
+    by_doc = {
+        doc: [row.get(d, float("nan")) for d in dims]
+        for doc, row in zip(wide.index, wide.to_dict("records"), strict=True)
+    }
+    overall = scores[scores["dimension"] == OVERALL].sort_values(
+        ["county", "year", "rank", "township"]
+    )
+    head = "".join(f"<th>{e(settings.dimension_label(d))}</th>" for d in dims)
+    groups: dict[tuple, list[str]] = {}
+    records = zip(
+        *(
+            overall[c].tolist()
+            for c in ["county", "year", "doc_id", "rank", "township", "score", "band"]
+        ),
+        strict=True,
+    )
+    for county, year, doc_id, rank, township, score, band in records:
+        cells = "".join(f"<td class=num>{_fmt(v)}</td>" for v in by_doc.get(doc_id, []))
+        groups.setdefault((county, year), []).append(
+            f"<tr><td class=num>{_int(rank)}</td><td>{e(township)}</td>"
+            f"<td class=num>{_fmt(score)}</td><td class=band>{e(band)}</td>{cells}</tr>"
         )
-        overall = group[group["dimension"] == OVERALL].sort_values(["rank", "township"])
-        head = "".join(f"<th>{e(settings.dimension_label(d))}</th>" for d in dims)
-        rows = []
-        for r in overall.itertuples(index=False):
-            cells = "".join(
-                f"<td class=num>{_fmt(wide.at[r.doc_id, d]) if d in wide.columns else '—'}</td>"
-                for d in dims
-            )
-            rows.append(
-                f"<tr><td class=num>{_int(r.rank)}</td><td>{e(r.township)}</td>"
-                f"<td class=num>{_fmt(r.score)}</td><td class=band>{e(r.band)}</td>{cells}</tr>"
-            )
+    for (county, year), rows in sorted(groups.items(), key=lambda kv: tuple(map(str, kv[0]))):
         out.append(
             f"<h3>{e(county)} {e(year)}年</h3><table><tr><th>排名</th><th>乡镇</th><th>综合得分</th>"
             f"<th>等级</th>{head}</tr>{''.join(rows)}</table>"
@@ -178,23 +191,28 @@ def flags_html(flags: pd.DataFrame, settings: AnalysisSettings) -> str:
     if flags.empty:
         out.append("<p>没有预警。</p>")
     shown = flags.head(limit)
-    for (county, year, township), group in shown.groupby(["county", "year", "township"], sort=True):
-        counts = group["severity"].value_counts()
-        summary = "，".join(
-            f"{severity_label(s)}{int(counts.get(s, 0))}" for s in ("high", "medium", "low")
-        )
+    # grouped once in plain Python: a DataFrame per township is slow at thousands of townships
+    columns = ["county", "year", "township", "severity", "dimension_label", "rule", "message"]
+    groups: dict[tuple, list[tuple]] = {}
+    records = zip(*(shown[c].tolist() for c in [*columns, "evidence", "section"]), strict=True)
+    for record in records:
+        groups.setdefault(record[:3], []).append(record[3:])
+    for county, year, township in sorted(groups, key=lambda k: tuple(map(str, k))):
+        group = groups[(county, year, township)]
+        counts = Counter(g[0] for g in group)
+        summary = "，".join(f"{severity_label(s)}{counts[s]}" for s in ("high", "medium", "low"))
         rows = []
-        for f in group.itertuples(index=False):
-            evidence = (
-                f"<blockquote>{e(f.evidence)}</blockquote>"
-                if _present(f.evidence)
+        for severity, dimension_label, rule, message, evidence, section in group:
+            quote = (
+                f"<blockquote>{e(evidence)}</blockquote>"
+                if _present(evidence)
                 else "<span class=muted>（无原文可引）</span>"
             )
-            section = e(f.section) if _present(f.section) else "—"
             rows.append(
-                f"<tr class='sev-{e(f.severity)}'><td>{e(severity_label(f.severity))}</td>"
-                f"<td>{e(f.dimension_label)}</td><td>{e(rule_label(f.rule))}</td>"
-                f"<td>{e(f.message)}{evidence}</td><td class=section>{section}</td></tr>"
+                f"<tr class='sev-{e(severity)}'><td>{e(severity_label(severity))}</td>"
+                f"<td>{e(dimension_label)}</td><td>{e(rule_label(rule))}</td>"
+                f"<td>{e(message)}{quote}</td>"
+                f"<td class=section>{e(section) if _present(section) else '—'}</td></tr>"
             )
         out.append(
             f"<h3>{e(township)}（{e(county)} {e(year)}年；{e(summary)}）</h3>"

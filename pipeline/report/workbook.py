@@ -9,18 +9,14 @@ are cut, with a note in 总览; the CSV files hold everything.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import math
 import re
-import zipfile
 from dataclasses import dataclass
 
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+import xlsxwriter
 
 from pipeline.analyze.settings import OVERALL, AnalysisSettings
 from pipeline.report.labels import KIND_LABELS, SEVERITY_COLOURS, rule_label, severity_label
@@ -29,10 +25,14 @@ SHEETS = ("总览", "指标", "预警", "证据", "相似度")
 NOT_REPORTED = "未报告"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MAX_CELL_CHARS = 32000
-HEADER_FONT = Font(bold=True)
-HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
-GREY_FONT = Font(color="808080", italic=True)
-WRAP = Alignment(wrap_text=True, vertical="top")
+HEADER_FORMAT = {"bold": True, "bg_color": "#D9E1F2", "pattern": 1}
+NOT_REPORTED_FORMAT = {"font_color": "#808080", "italic": True}
+WRAP_FORMAT = {"text_wrap": True, "valign": "top"}
+# characters XML 1.0 cannot hold; removed from text before it is written
+ILLEGAL_CHARACTERS_RE = re.compile(r"[\000-\010\013\014\016-\037]")
+# a fixed creation date (xlsxwriter stamps the zip entries with a fixed date itself), so that the
+# same tables give the same bytes on every run
+FIXED_CREATED = dt.datetime(2000, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -61,40 +61,24 @@ def workbook_bytes(tables: dict[str, pd.DataFrame], settings: AnalysisSettings) 
         for s in sheets
         if len(s.frame) > limit
     ]
-    wb = Workbook(write_only=True)
+    buf = io.BytesIO()
+    # strings_to_*: text is always written as text, never as a formula, number or link
+    wb = xlsxwriter.Workbook(
+        buf,
+        {
+            "in_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_numbers": False,
+            "strings_to_urls": False,
+        },
+    )
+    wb.set_properties({"created": FIXED_CREATED})
+    formats = _Formats(wb)
     for sheet in sheets:
         extra = notes if sheet.title == SHEETS[0] else []
-        _write_sheet(wb, sheet, limit, extra)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return deterministic_xlsx(buf.getvalue())
-
-
-# openpyxl stamps the save time into docProps/core.xml and into every zip entry; a fixed stamp
-# makes the same tables give the same bytes on every run.
-FIXED_ZIP_TIME = (2000, 1, 1, 0, 0, 0)
-FIXED_CORE_TIME = "2000-01-01T00:00:00Z"
-_CORE_TIME_RE = re.compile(r"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)")
-
-
-def deterministic_xlsx(data: bytes) -> bytes:
-    """Given xlsx bytes, return them with fixed timestamps (same content, same bytes)."""
-    out = io.BytesIO()
-    with (
-        zipfile.ZipFile(io.BytesIO(data)) as src,
-        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst,
-    ):
-        for info in src.infolist():
-            body = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                body = _CORE_TIME_RE.sub(
-                    rf"\g<1>{FIXED_CORE_TIME}\g<2>", body.decode("utf-8")
-                ).encode("utf-8")
-            entry = zipfile.ZipInfo(info.filename, date_time=FIXED_ZIP_TIME)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = info.external_attr
-            dst.writestr(entry, body)
-    return out.getvalue()
+        _write_sheet(wb, formats, sheet, limit, extra)
+    wb.close()
+    return buf.getvalue()
 
 
 # ---------------------------------------------------------------- the five sheets
@@ -224,58 +208,75 @@ def similarity_sheet(similarity: pd.DataFrame) -> Sheet:
 # ---------------------------------------------------------------- writing
 
 
-def _write_sheet(wb: Workbook, sheet: Sheet, limit: int, notes: list[str]) -> None:
-    ws = wb.create_sheet(sheet.title)
+class _Formats:
+    """The workbook's cell formats, made once each: header, 未报告, and wrap × severity fill."""
+
+    def __init__(self, wb) -> None:
+        self._wb = wb
+        self.header = wb.add_format(HEADER_FORMAT)
+        self.not_reported = wb.add_format(NOT_REPORTED_FORMAT)
+        self._cells: dict[tuple[bool, str | None], object] = {}
+
+    def cell(self, wrap: bool, severity: str | None):
+        """The format of a cell that wraps or not, filled by a severity or not (None = plain)."""
+        colour = SEVERITY_COLOURS.get(severity) if severity else None
+        if not wrap and colour is None:
+            return None
+        key = (wrap, colour)
+        if key not in self._cells:
+            spec = dict(WRAP_FORMAT) if wrap else {}
+            if colour:
+                spec.update(bg_color=f"#{colour}", pattern=1)
+            self._cells[key] = self._wb.add_format(spec)
+        return self._cells[key]
+
+
+def _write_sheet(wb, formats: _Formats, sheet: Sheet, limit: int, notes: list[str]) -> None:
+    ws = wb.add_worksheet(sheet.title)
     columns = [c for c in sheet.frame.columns if c != sheet.severity_column]
     frame = sheet.frame.head(limit)
-    widths = [_width(c, frame[c]) for c in columns]
-    for i, width in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = width
-    ws.freeze_panes = "A2"
+    for i, name in enumerate(columns):
+        ws.set_column(i, i, _width(name, frame[name]))
+    ws.freeze_panes(1, 0)
     if len(frame):
-        ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(frame) + 1}"
-    header = []
-    for name in columns:
-        cell = WriteOnlyCell(ws, value=name)
-        cell.font, cell.fill = HEADER_FONT, HEADER_FILL
-        header.append(cell)
-    ws.append(header)
-    fills = {k: PatternFill("solid", fgColor=v) for k, v in SEVERITY_COLOURS.items()}
-    severity = frame[sheet.severity_column] if sheet.severity_column else None
-    data = frame[columns].itertuples(index=False, name=None)
-    for r, values in enumerate(data):
-        fill = fills.get(severity.iloc[r]) if severity is not None else None
-        ws.append(
-            [
-                _cell(ws, v, name in sheet.wrap, fill)
-                for name, v in zip(columns, values, strict=True)
-            ]
-        )
-    for note in notes:
-        ws.append([_cell(ws, note, False, None)])
+        ws.autofilter(0, 0, len(frame), len(columns) - 1)
+    for j, name in enumerate(columns):
+        ws.write_string(0, j, name, formats.header)
+    severities = (
+        frame[sheet.severity_column].tolist() if sheet.severity_column else [None] * len(frame)
+    )
+    wrapped = [name in sheet.wrap for name in columns]
+    data = zip(*(map(_plain, frame[name].tolist()) for name in columns), strict=True)
+    for r, (severity, values) in enumerate(zip(severities, data, strict=True), start=1):
+        for j, (value, wrap) in enumerate(zip(values, wrapped, strict=True)):
+            _write_cell(ws, r, j, value, formats.cell(wrap, severity), formats)
+    for k, note in enumerate(notes, start=len(frame) + 1):
+        ws.write_string(k, 0, note)
 
 
-def _cell(ws, value, wrap: bool, fill) -> WriteOnlyCell:
-    """Given a value, return a cell that shows it as the office expects; text stays text."""
-    value = _plain(value)
-    cell = WriteOnlyCell(ws, value=value)
-    if isinstance(value, str):
-        if value.startswith(FORMULA_STARTS):
-            cell.data_type = "s"  # text, never a formula
-        if value == NOT_REPORTED:
-            cell.font = GREY_FONT
-    if wrap:
-        cell.alignment = WRAP
-    if fill is not None:
-        cell.fill = fill
-    return cell
+def _write_cell(ws, row: int, col: int, value, fmt, formats: _Formats) -> None:
+    """Write one plain value as the office expects: numbers as numbers, text always as text,
+    未报告 in grey, a missing value as an empty cell (keeping its fill)."""
+    if value is None:
+        if fmt is not None:
+            ws.write_blank(row, col, None, fmt)
+    elif isinstance(value, str):
+        if value == NOT_REPORTED and fmt is None:
+            fmt = formats.not_reported
+        ws.write_string(row, col, value, fmt)
+    elif isinstance(value, bool):
+        ws.write_boolean(row, col, value, fmt)
+    elif isinstance(value, int | float):
+        ws.write_number(row, col, value, fmt)
+    else:
+        ws.write_string(row, col, str(value), fmt)
 
 
 def _plain(value):
     """Given a table value, return what a cell holds: None for missing, Python numbers, clean text."""
     if value is None or value is pd.NA:
         return None
-    if isinstance(value, float) and math.isnan(value):
+    if isinstance(value, float) and not math.isfinite(value):
         return None
     if hasattr(value, "item") and not isinstance(value, str):
         value = value.item()
