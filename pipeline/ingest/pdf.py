@@ -85,6 +85,7 @@ class PageText:
     dropped: int = 0  # unmapped characters removed from a usable page
     drawn: bool = False  # no text but vector drawing (text drawn as outlines, or decoration)
     ocr_confidence: float | None = None
+    unread: bool = False  # PDFium missed text on it (see _has_unread_text): read by pdfplumber
 
     @property
     def usable(self) -> bool:
@@ -183,6 +184,18 @@ def textpage_to_lines(textpage: pdfium.PdfTextPage, rotated: bool) -> list[PdfLi
     return _tables_from_neighbours(lines, celled)
 
 
+def _has_unread_text(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage) -> bool:
+    """Given a page and its text page, return True when a text object shows text PDFium cannot
+    read. PDFium gives no text for a text object holding a single character of a non-embedded
+    CJK font in a UCS-2 CMap (STSong-Light with UniGB-UCS2-H, as iText and ReportLab write):
+    the last character of a paragraph wrapped alone onto its line would silently be lost."""
+    for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_TEXT], max_depth=3):
+        # the length in bytes of the object's text with its UTF-16 terminator: 2 means none
+        if pdfium_c.FPDFTextObj_GetText(obj.raw, textpage.raw, None, 0) <= 2:
+            return True
+    return False
+
+
 def _has_images(page: pdfium.PdfPage) -> bool:
     return any(True for _ in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=3))
 
@@ -231,6 +244,7 @@ def read_page(pdf: pdfium.PdfDocument, index: int) -> PageText:
         textpage = page.get_textpage()
         try:
             lines = textpage_to_lines(textpage, rotated=page.get_rotation() % 360 != 0)
+            unread = _has_unread_text(page, textpage)
         finally:
             textpage.close()
         if not lines:
@@ -243,7 +257,7 @@ def read_page(pdf: pdfium.PdfDocument, index: int) -> PageText:
                 lines=lines, problem="scanned image (the text layer holds only a few characters)"
             )
         lines, problem, dropped = check_text_layer(lines)
-        return PageText(lines=lines, problem=problem, dropped=dropped)
+        return PageText(lines=lines, problem=problem, dropped=dropped, unread=unread)
     finally:
         page.close()
 
@@ -259,25 +273,64 @@ def _pdfplumber_pages(data: bytes, indexes: Sequence[int] | None) -> dict[int, P
     with pdfplumber.open(io.BytesIO(data)) as pl:
         wanted = range(len(pl.pages)) if indexes is None else indexes
         for i in wanted:
-            text = pl.pages[i].extract_text() or ""
-            lines = [PdfLine(s.strip()) for s in text.splitlines() if s.strip()]
-            lines, problem, dropped = check_text_layer(lines)
+            lines, problem, dropped = check_text_layer(_pdfplumber_lines(pl.pages[i]))
             if not lines:
                 problem = "no text layer"
             result[i] = PageText(lines=lines, problem=problem, dropped=dropped)
     return result
 
 
+def _pdfplumber_lines(page) -> list[PdfLine]:
+    """Given a pdfplumber page, return its lines, with geometry (PDF points, origin at the
+    bottom left, as PDFium gives it) when the page is not rotated."""
+    rotated = (page.rotation or 0) % 360 != 0
+    lines = []
+    for line in page.extract_text_lines(return_chars=True, strip=True):
+        text = line["text"].strip()
+        if not text:
+            continue
+        chars = line["chars"]
+        if rotated or not chars:
+            lines.append(PdfLine(text))
+            continue
+        first, last = chars[0], chars[-1]
+        em = max(first["bottom"] - first["top"], 1.0)
+        lines.append(PdfLine(text, first["x0"], last["x1"], page.height - first["bottom"], em))
+    return lines
+
+
 def retry_garbled(data: bytes, pages: list[PageText]) -> list[PageText]:
-    """Given the pages read by PDFium, return them with garbled pages re-read by pdfplumber."""
-    garbled = [i for i, p in enumerate(pages) if p.problem in (UNMAPPED_PROBLEM, GARBLED_PROBLEM)]
+    """Given the pages read by PDFium, return them with garbled pages, and pages where PDFium
+    missed text, re-read by pdfplumber."""
+    garbled = [
+        i
+        for i, p in enumerate(pages)
+        if p.unread or p.problem in (UNMAPPED_PROBLEM, GARBLED_PROBLEM)
+    ]
     if not garbled:
         return pages
     try:
         retried = _pdfplumber_pages(data, garbled)
     except Exception:  # pdfplumber failing here changes nothing: the page stays unusable
         return pages
-    return [retried[i] if i in retried and retried[i].usable else p for i, p in enumerate(pages)]
+    return [
+        retried[i] if i in retried and _reads_more(retried[i], p) else p
+        for i, p in enumerate(pages)
+    ]
+
+
+def _reads_more(retried: PageText, page: PageText) -> bool:
+    """Given a page re-read by pdfplumber and as PDFium read it, return True when the re-read
+    is the better text: usable, and for a usable page, holding at least as many characters."""
+    if not retried.usable:
+        return False
+    if not page.usable:
+        return True
+    return _visible(retried) >= _visible(page)
+
+
+def _visible(page: PageText) -> int:
+    return sum(len(re.sub(r"\s", "", line.text)) for line in page.lines)
 
 
 # OCR boxes of one body size differ in height by up to 15 %; within this share of the page's
