@@ -1,3 +1,7 @@
+import stat
+import subprocess
+import sys
+
 import pandas as pd
 import pytest
 
@@ -98,3 +102,15 @@ def test_replace_dirs_removes_files_of_earlier_runs(tmp_path):
 def test_same_table_gives_identical_bytes():
     df = contracts.conform(metrics_frame(), "metrics")
     assert csv_bytes(df) == csv_bytes(df.copy())
+
+
+def test_atomic_writes_are_readable_like_any_new_file(tmp_path):
+    # mkstemp makes 0600 files: an HTML report only its writer could open on a shared machine
+    target = tmp_path / "report.html"
+    code = (
+        "import os, sys; os.umask(0o022); from pipeline.outputs import atomic_write_text; "
+        "atomic_write_text(sys.argv[1], '<p>报告</p>')"
+    )
+    subprocess.run([sys.executable, "-c", code, str(target)], check=True)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o644
+    assert target.read_text(encoding="utf-8") == "<p>报告</p>"
