@@ -80,6 +80,13 @@ def test_same_tables_same_bytes(figures):
     assert again and all(first[path] == png for path, png in again.items())
 
 
+def test_charts_drawn_on_worker_processes_are_the_same(figures):
+    assert len(figures) >= 16  # enough for two workers
+    parallel = county_year_figures(_all_tables(), SETTINGS, jobs=2)
+    assert [(f.path, f.title) for f in parallel] == [(f.path, f.title) for f in figures]
+    assert all(a.png == b.png for a, b in zip(parallel, figures, strict=True))
+
+
 def test_not_reported_is_drawn_apart_from_zero():
     docs = documents_to_comparable(
         documents_frame(

@@ -189,10 +189,29 @@ def _has_unread_text(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage) -> bool
     read. PDFium gives no text for a text object holding a single character of a non-embedded
     CJK font in a UCS-2 CMap (STSong-Light with UniGB-UCS2-H, as iText and ReportLab write):
     the last character of a paragraph wrapped alone onto its line would silently be lost."""
-    for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_TEXT], max_depth=3):
-        # the length in bytes of the object's text with its UTF-16 terminator: 2 means none
-        if pdfium_c.FPDFTextObj_GetText(obj.raw, textpage.raw, None, 0) <= 2:
-            return True
+    page_raw, textpage_raw = page.raw, textpage.raw
+    count = pdfium_c.FPDFPage_CountObjects(page_raw)
+    return _unread_in(
+        textpage_raw, [pdfium_c.FPDFPage_GetObject(page_raw, i) for i in range(count)]
+    )
+
+
+def _unread_in(textpage_raw, objects, depth: int = 0) -> bool:
+    # raw calls, not page.get_objects(): this runs on every page, and the wrappers cost more
+    # than the check itself
+    for obj in objects:
+        kind = pdfium_c.FPDFPageObj_GetType(obj)
+        if kind == pdfium_c.FPDF_PAGEOBJ_TEXT:
+            # the length in bytes of the object's text with its UTF-16 terminator: 2 means none
+            if pdfium_c.FPDFTextObj_GetText(obj, textpage_raw, None, 0) <= 2:
+                return True
+        elif kind == pdfium_c.FPDF_PAGEOBJ_FORM and depth < 3:
+            inner = [
+                pdfium_c.FPDFFormObj_GetObject(obj, i)
+                for i in range(pdfium_c.FPDFFormObj_CountObjects(obj))
+            ]
+            if _unread_in(textpage_raw, inner, depth + 1):
+                return True
     return False
 
 
