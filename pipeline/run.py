@@ -15,6 +15,7 @@ import itertools
 import json
 import os
 import signal
+import sys
 import time
 from collections import deque
 from collections.abc import Iterator
@@ -554,8 +555,10 @@ def run_analyze(
             name: getattr(result, name)
             for name in ("documents", "sections", "metrics", "practices")
         }
-        tables = analyze(base, result.texts, options, townships)
+        _say(settings, f"analysing {len(result.documents)} reports …")
+        tables = analyze(base, result.texts, options, townships, progress=settings.progress)
         tables = {name: out.write_table(df, name) for name, df in tables.items()}
+        _say(settings, "writing the charts, report.xlsx and report.html …")
         write_reports(
             {**base, **tables}, result.texts, options, out, settings.jobs or _default_jobs()
         )
@@ -565,6 +568,12 @@ def run_analyze(
     return AnalyzeSummary(
         result.documents, flags, out_dir / "report.html", summary_text(result, flags, out_dir)
     )
+
+
+def _say(settings: RunSettings, message: str) -> None:
+    """Given the settings and a message, tell a user watching (not --quiet) what is going on."""
+    if settings.progress:
+        print(message, file=sys.stderr, flush=True)
 
 
 MANIFEST_FILE = "manifest.json"

@@ -48,9 +48,15 @@ def extract(raw: Path, out: Path) -> None:
 # --- a run killed half-way ------------------------------------------------------------------
 
 
+COPIES = 6  # the sample county again under other names: an extraction of seconds, not one
+
+
 def test_a_run_killed_while_extracting_leaves_the_previous_outputs(tmp_path):
     raw, out = tmp_path / "raw", tmp_path / "processed"
     shutil.copytree(RAW, raw)
+    for i in range(COPIES):
+        shutil.copytree(RAW / "青溪县", raw / f"复本{i}县")
+    reports = 24 * (COPIES + 1)
     extract(raw, out)
     before = snapshot(out)
     assert {"documents.csv", "metrics.csv", "metrics.parquet"} <= set(before)
@@ -66,7 +72,7 @@ def test_a_run_killed_while_extracting_leaves_the_previous_outputs(tmp_path):
     deadline = time.monotonic() + 120
     while not list(out.glob(STAGING_PREFIX + "*")) and time.monotonic() < deadline:
         time.sleep(0.05)
-    time.sleep(2.0)  # well inside the extraction of 23 reports
+    time.sleep(1.0)  # well inside the extraction of all the reports again
     assert process.poll() is None, "the run ended before it could be killed"
     os.killpg(process.pid, signal.SIGKILL)  # the main process and its workers
     process.wait(timeout=30)
@@ -76,11 +82,11 @@ def test_a_run_killed_while_extracting_leaves_the_previous_outputs(tmp_path):
     for name in ("documents", "sections", "metrics", "practices"):
         table = read_table(out, name)
         assert list(table.columns) == contracts.columns(name)
-    assert len(read_table(out, "documents")) == 24
+    assert len(read_table(out, "documents")) == reports
 
     extract(raw, out)
     assert not list(out.glob(STAGING_PREFIX + "*"))
-    assert len(read_table(out, "documents")) == 23
+    assert len(read_table(out, "documents")) == reports - 1
 
 
 KILL_DURING_COMMIT = """

@@ -108,6 +108,16 @@ def test_bad_files_get_rows_with_reasons_and_good_files_are_processed(
     assert "6 files: 2 ok, 4 failed" in capsys.readouterr().out
 
 
+def test_analyze_says_what_it_is_doing_unless_quiet(mixed_folder, tmp_path, capsys):
+    out = str(tmp_path / "out")
+    assert main(["analyze", str(mixed_folder), "--out", out, "--jobs", "1"]) == 0
+    err = capsys.readouterr().err
+    assert "analysing 6 reports" in err
+    assert "writing the charts, report.xlsx and report.html" in err
+    assert main(["analyze", str(mixed_folder), "--out", out, "--jobs", "1", "--quiet"]) == 0
+    assert capsys.readouterr().err == ""
+
+
 def test_strict_exits_1_when_a_file_failed(mixed_folder, tmp_path):
     assert (
         main(

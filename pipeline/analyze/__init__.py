@@ -12,6 +12,7 @@ villages table. Comparisons count each report once (ingest.accounting.comparable
 from __future__ import annotations
 
 import pandas as pd
+from tqdm import tqdm
 
 from pipeline import contracts
 from pipeline.analyze.compare import (
@@ -56,9 +57,11 @@ def analyze(
     settings: AnalysisSettings,
     townships: pd.DataFrame | None = None,
     tokenizer=None,
+    progress: bool = False,
 ) -> dict[str, pd.DataFrame]:
     """Given the extraction tables, the cleaned texts, the settings and the townships table (or
-    None), return the analysis tables named in ANALYSIS_TABLES, conformed to their contracts."""
+    None), return the analysis tables named in ANALYSIS_TABLES, conformed to their contracts.
+    ``progress`` shows a bar over the reports of the text analysis (the long part) on stderr."""
     documents = tables["documents"]
     metrics = tables.get("metrics", contracts.empty("metrics"))
     practices = tables.get("practices", contracts.empty("practices"))
@@ -71,7 +74,7 @@ def analyze(
 
     comparison = metrics_to_comparison(docs, metrics, townships, settings)
     scores = dimension_scores(docs, comparison, practices, settings)
-    text_tables = _text_tables(docs, texts, sections, settings, tokenizer, townships)
+    text_tables = _text_tables(docs, texts, sections, settings, tokenizer, townships, progress)
     flags = all_flags(
         FlagInputs(
             docs=docs,
@@ -105,6 +108,7 @@ def _text_tables(
     settings: AnalysisSettings,
     tokenizer,
     townships: pd.DataFrame | None,
+    progress: bool = False,
 ) -> dict:
     """Given the comparable reports and their texts, return similarity, reuse_pairs, keywords,
     problem_themes and foreign_names, computed over batches of whole counties."""
@@ -114,6 +118,13 @@ def _text_tables(
     if len(docs) and tokenizer is None:
         tokenizer = make_tokenizer()
     size = int(settings.similarity.get("batch_reports", 2000))
+    bar = tqdm(
+        total=len(docs),
+        desc="text analysis",
+        unit="report",
+        disable=not progress or None,
+        leave=False,
+    )
     for batch in county_batches(docs, size):
         sentences = corpus_sentences(batch, texts, tokenizer, settings.similarity)
         counts, terms = sentences_to_counts(list(sentences["words"]))
@@ -126,6 +137,8 @@ def _text_tables(
         parts["problem_themes"].append(
             problem_themes(sentences, texts, sections, settings, tokenizer)
         )
+        bar.update(len(batch))
+    bar.close()
     out = {name: _concat(frames, name) for name, frames in parts.items()}
     places = docs[["county", "township"]]
     if townships is not None and len(townships):
