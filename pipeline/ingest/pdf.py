@@ -215,6 +215,11 @@ def _unread_in(textpage_raw, objects, depth: int = 0) -> bool:
     return False
 
 
+def _visible_chars(lines: Sequence[PdfLine]) -> int:
+    """Given lines, return how many characters they show (whitespace aside)."""
+    return sum(len(re.sub(r"\s", "", line.text)) for line in lines)
+
+
 def _has_images(page: pdfium.PdfPage) -> bool:
     return any(True for _ in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=3))
 
@@ -240,7 +245,7 @@ def check_text_layer(lines: list[PdfLine]) -> tuple[list[PdfLine], str, int]:
     characters on a readable page are dropped and counted.
     """
     text = "\n".join(line.text for line in lines)
-    visible = len(re.sub(r"\s", "", text))
+    visible = _visible_chars(lines)
     unmapped = _UNMAPPED_RE.findall(text)
     if visible and sum(map(len, unmapped)) > MAX_UNMAPPED_SHARE * visible:
         return lines, UNMAPPED_PROBLEM, 0
@@ -270,8 +275,7 @@ def read_page(pdf: pdfium.PdfDocument, index: int) -> PageText:
             if _has_images(page):
                 return PageText(problem="no text layer (scanned image)")
             return PageText(drawn=_has_objects(page))
-        visible = sum(len(re.sub(r"\s", "", line.text)) for line in lines)
-        if visible < SCANNED_MAX_CHARS and image_share(page) >= SCANNED_IMAGE_SHARE:
+        if _visible_chars(lines) < SCANNED_MAX_CHARS and image_share(page) >= SCANNED_IMAGE_SHARE:
             return PageText(
                 lines=lines, problem="scanned image (the text layer holds only a few characters)"
             )
@@ -321,15 +325,15 @@ def _pdfplumber_lines(page) -> list[PdfLine]:
 def retry_garbled(data: bytes, pages: list[PageText]) -> list[PageText]:
     """Given the pages read by PDFium, return them with garbled pages, and pages where PDFium
     missed text, re-read by pdfplumber."""
-    garbled = [
+    again = [
         i
         for i, p in enumerate(pages)
         if p.unread or p.problem in (UNMAPPED_PROBLEM, GARBLED_PROBLEM)
     ]
-    if not garbled:
+    if not again:
         return pages
     try:
-        retried = _pdfplumber_pages(data, garbled)
+        retried = _pdfplumber_pages(data, again)
     except Exception:  # pdfplumber failing here changes nothing: the page stays unusable
         return pages
     return [
@@ -345,11 +349,7 @@ def _reads_more(retried: PageText, page: PageText) -> bool:
         return False
     if not page.usable:
         return True
-    return _visible(retried) >= _visible(page)
-
-
-def _visible(page: PageText) -> int:
-    return sum(len(re.sub(r"\s", "", line.text)) for line in page.lines)
+    return _visible_chars(retried.lines) >= _visible_chars(page.lines)
 
 
 # OCR boxes of one body size differ in height by up to 15 %; within this share of the page's

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import multiprocessing
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pandas as pd
@@ -43,13 +43,9 @@ def write_reports(
     """Given all tables (extraction and analysis), the texts and the settings, stage the charts
     (drawn on ``jobs`` processes), the workbook and the HTML report in ``out``; return their paths
     relative to OUT_DIR."""
-    planned = chart_jobs(tables, settings)
-    workers = _chart_workers(len(planned), jobs)
-    with _chart_pool(workers) if workers > 1 else nullcontext() as pool:
-        # the pool draws the charts while this process writes the workbook
-        pngs = pool.map(_draw, planned, chunksize=2) if pool else None
-        out.write_bytes(WORKBOOK_FILE, workbook_bytes(tables, settings))
-        figures = _figures(planned, pngs if pngs is not None else map(_draw, planned))
+    with _drawing(chart_jobs(tables, settings), jobs) as drawn:
+        out.write_bytes(WORKBOOK_FILE, workbook_bytes(tables, settings))  # while the pool draws
+        figures = drawn()
     paths = []
     for figure in figures:
         out.write_bytes(figure.path, figure.png)
@@ -88,12 +84,22 @@ def county_year_figures(
 ) -> list[Figure]:
     """Given all tables and the settings, return every chart of the report, in display order.
     With ``jobs`` > 1 the charts are drawn on that many processes; the bytes are the same."""
-    planned = chart_jobs(tables, settings)
+    with _drawing(chart_jobs(tables, settings), jobs) as drawn:
+        return drawn()
+
+
+@contextmanager
+def _drawing(planned: list[ChartJob], jobs: int) -> Iterator[Callable[[], list[Figure]]]:
+    """Given the charts to draw and the processes allowed, start drawing them on a pool when
+    there are enough of them; yield a function that waits for the figures, so that work done
+    inside the block runs while the pool draws. In-process, the charts are drawn on that call."""
     workers = _chart_workers(len(planned), jobs)
-    if workers > 1:
-        with _chart_pool(workers) as pool:
-            return _figures(planned, pool.map(_draw, planned, chunksize=2))
-    return _figures(planned, map(_draw, planned))
+    if workers <= 1:
+        yield lambda: _figures(planned, map(_draw, planned))
+        return
+    with _chart_pool(workers) as pool:
+        pngs = pool.map(_draw, planned, chunksize=2)  # submits every chart at once
+        yield lambda: _figures(planned, pngs)
 
 
 _CHARTS_PER_WORKER = 8  # below this a worker costs more to start than it saves
@@ -163,13 +169,7 @@ def chart_jobs(tables: dict[str, pd.DataFrame], settings: AnalysisSettings) -> l
             title = f"{where} 报告文本相似度"
             add("similarity", title, charts.similarity_heatmap, cy_sim, townships)
         practices = _county_year_practices(tables["practices"], cy_scores)
-        add(
-            "practices",
-            f"{where} 做法覆盖情况",
-            charts.practice_matrix,
-            practices,
-            townships,
-        )
+        add("practices", f"{where} 做法覆盖情况", charts.practice_matrix, practices, townships)
         overall = cy_scores[cy_scores["dimension"] == OVERALL].sort_values(["rank", "township"])
         for township in overall["township"]:
             if radars_left <= 0:

@@ -23,7 +23,6 @@ from pipeline.report.labels import KIND_LABELS, SEVERITY_COLOURS, rule_label, se
 
 SHEETS = ("总览", "指标", "预警", "证据", "相似度")
 NOT_REPORTED = "未报告"
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MAX_CELL_CHARS = 32000
 HEADER_FORMAT = {"bold": True, "bg_color": "#D9E1F2", "pattern": 1}
 NOT_REPORTED_FORMAT = {"font_color": "#808080", "italic": True}
