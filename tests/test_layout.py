@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from pathlib import Path
 
 import pytest
 
 from pipeline.ingest.layout import (
+    WIDE_BLOCKS,
     Line,
+    display_width,
     is_page_number,
     lines_to_paragraphs,
     repair_breaks,
@@ -300,3 +304,32 @@ def test_title_block_and_a_short_last_page_sign_off_are_not_a_header():
     lines = repair_breaks("\f".join(pages)).split("\n")
     assert lines.count("中共青溪县委龙泉街道工作委员会") == 2
     assert "青溪县龙泉街道法治政府建设情况报告" not in lines
+
+
+def test_every_character_of_the_wide_blocks_is_wide():
+    wide = re.compile(f"[{WIDE_BLOCKS}]")
+    narrow = [
+        hex(c)
+        for c in range(0x110000)
+        if wide.match(chr(c)) and unicodedata.east_asian_width(chr(c)) not in "WF"
+    ]
+    assert narrow == []
+
+
+@pytest.mark.parametrize(
+    ("text", "width"),
+    [
+        ("", 0.0),
+        ("abc 12", 3.0),
+        ("法治政府建设", 6.0),
+        ("（一）依法决策，共3项。", 11.5),
+        ("“法律进社区”—2023", 8.5),  # quotes and the dash are ambiguous: half
+        ("ＡＢ①", 2.5),  # full-width letters are wide, a circled number is not
+        ("가나\u3000ｶ", 3.5),  # Hangul and the ideographic space are wide, half-width kana not
+    ],
+)
+def test_display_width_counts_wide_characters_as_one_and_others_as_half(text, width):
+    assert display_width(text) == width
+    assert width == sum(
+        1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.5 for ch in text
+    )

@@ -42,13 +42,14 @@ Tokenizer = Callable[[str], list[str]]
 
 
 def make_tokenizer():
-    """Return a jieba tokenizer: the extraction engine's when it has one, else a quiet default."""
+    """Return a jieba tokenizer: the extraction engine's when it has one, else a quiet default.
+    The whole dictionary is loaded at once: the analysis segments every sentence."""
     try:
         from pipeline.extract import make_tokenizer as extract_tokenizer
     except ImportError:
         extract_tokenizer = None
     if extract_tokenizer is not None:
-        return extract_tokenizer()
+        return extract_tokenizer(lazy=False)
     import jieba
 
     jieba.setLogLevel(logging.WARNING)

@@ -53,9 +53,8 @@ def _split(text: str, start: int, end: int, boundary: re.Pattern) -> list[Span]:
 
 
 def _append(text: str, out: list[Span], start: int, end: int) -> None:
-    while start < end and text[start] in _STRIP:
-        start += 1
-    while end > start and text[end - 1] in _STRIP:
-        end -= 1
-    if start < end:
-        out.append(Span(start, end))
+    piece = text[start:end]
+    kept = piece.strip(_STRIP)
+    if kept:
+        start += len(piece) - len(piece.lstrip(_STRIP))
+        out.append(Span(start, start + len(kept)))

@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from pipeline.ingest.headings import match_marker
+from pipeline.ingest.headings import CN_DIGITS, Marker, match_marker
 
 
 @dataclass(frozen=True)
@@ -150,9 +150,24 @@ MIN_CUT_WIDTH = 20  # a line cut by a page end is longer than a title or a sign-
 MAX_HEADING_WIDTH = 80  # a heading line: a marker, no full stop, at most this many characters
 
 
+# Blocks that are wide (East Asian Width W or F) from end to end: CJK ideographs and
+# punctuation, kana, Hangul, full-width forms. Counted by a regex; the few characters outside
+# them and outside ASCII are looked up one by one (tests check the two ways agree).
+WIDE_BLOCKS = (
+    "\u1100-\u115f\u2e80-\u2e99\u2e9b-\u2ef3\u2f00-\u2fd5\u3000-\u303e\u3041-\u3096"
+    "\u3099-\u30ff\u3105-\u312f\u3131-\u318e\u3190-\u31e3\u31f0-\u321e\u3220-\u3247"
+    "\u3250-\u4dbf\u4e00-\ua48c\ua490-\ua4c6\ua960-\ua97c\uac00-\ud7a3\uf900-\ufaff"
+    "\ufe10-\ufe19\ufe30-\ufe52\ufe54-\ufe66\ufe68-\ufe6b\uff01-\uff60\uffe0-\uffe6"
+)
+_WIDE_RE = re.compile(f"[{WIDE_BLOCKS}]")
+_UNSURE_RE = re.compile(f"[^\x00-\x7f{WIDE_BLOCKS}]")  # neither ASCII nor a wide block
+
+
 def display_width(text: str) -> float:
     """Given text, return its width in Chinese characters (Latin letters and digits count half)."""
-    return sum(1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.5 for ch in text)
+    wide = len(text) - len(_WIDE_RE.sub("", text))
+    wide += sum(unicodedata.east_asian_width(ch) in "WF" for ch in _UNSURE_RE.findall(text))
+    return 0.5 * len(text) + 0.5 * wide
 
 
 def is_table_row(text: str) -> bool:
@@ -165,12 +180,24 @@ def ends_sentence(text: str) -> bool:
     return bool(_SENTENCE_END_RE.search(text.rstrip()))
 
 
+# The ideographs a heading marker can begin with (第一部分, 一、, 一是); a line beginning with
+# any other ideograph has no marker in any normalization, and is not normalized to find out.
+_MARKER_FIRST_HAN = frozenset("第" + CN_DIGITS)
+
+
+def _marker(text: str) -> tuple[str, Marker | None]:
+    """Given a stripped line, return (its NFKC form, its heading marker or None); a body line
+    starting with an ideograph comes back as it is, with None."""
+    if "\u4e00" <= text[:1] <= "\u9fff" and text[0] not in _MARKER_FIRST_HAN:
+        return text, None
+    text = unicodedata.normalize("NFKC", text)
+    return text, match_marker(text)
+
+
 def starts_block(text: str) -> bool:
     """Given a line, return whether it starts a block: a heading marker, a date, a copy-to."""
     text = text.strip()
-    return match_marker(unicodedata.normalize("NFKC", text)) is not None or bool(
-        _BLOCK_START_RE.match(text)
-    )
+    return _marker(text)[1] is not None or bool(_BLOCK_START_RE.match(text))
 
 
 def is_sign_off(text: str) -> bool:
@@ -180,8 +207,8 @@ def is_sign_off(text: str) -> bool:
 
 def is_short_heading(text: str) -> bool:
     """Given a line, return whether it is a heading on a line of its own (marker, no full stop)."""
-    text = unicodedata.normalize("NFKC", text.strip())
-    if match_marker(text) is None:
+    text, marker = _marker(text.strip())
+    if marker is None:
         return False
     return display_width(text) <= MAX_HEADING_WIDTH and "。" not in text[:-1]
 

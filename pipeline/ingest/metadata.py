@@ -191,7 +191,9 @@ def _first_index(text: str, needle: str) -> int:
 
 def _county_before(text: str, town: str) -> str | None:
     """Given the text and a township, return the county written right before it, if any."""
-    m = re.search(rf"(?P<county>[{HAN}]{{1,14}}[县市区旗]){re.escape(town)}", text)
+    first = text.find(town)  # a match holds the township at most 15 characters from its start
+    pattern = rf"(?P<county>[{HAN}]{{1,14}}[县市区旗]){re.escape(town)}"
+    m = re.compile(pattern).search(text, max(0, first - 15)) if first >= 0 else None
     if m:
         found, county = split_admin_prefix(m.group("county") + town)
         if found == town and county:

@@ -34,10 +34,20 @@ _TABS_RE = re.compile(r"\s*\t\s*")
 _DASHES = str.maketrans({"\u2012": "-", "\u2013": "-", "\u2212": "-", "\u2500": "\u2014"})
 
 
+# Runs of text between CJK unified ideographs. An ideograph is a stable code point (NFKC leaves
+# it, and nothing composes with it), so NFKC of a text is NFKC of each run with the
+# ideographs left in between: the same string, in half the time for a Chinese report.
+_BETWEEN_IDEOGRAPHS_RE = re.compile("[^\u4e00-\u9fff]+")
+
+
+def _nfkc(match: re.Match) -> str:
+    return unicodedata.normalize("NFKC", match.group())
+
+
 def normalize_char_forms(text: str) -> str:
     """Given decoded text, return it in NFKC with circled numbers kept as list markers."""
     text = _CIRCLED_RE.sub(lambda m: _CIRCLED[m.group()], text)
-    text = unicodedata.normalize("NFKC", text)
+    text = _BETWEEN_IDEOGRAPHS_RE.sub(_nfkc, text)
     return text.translate(_DASHES)
 
 

@@ -21,7 +21,8 @@ _BOMS = (
 # A right decoding of a Chinese report is made almost only of common characters; a wrong one
 # (GBK read as UTF-16, UTF-8 read as GBK) is full of rare ones.
 _COMMON_CHARS_FILE = DATA_DIR / "common_chars.txt"
-_HAN_RE = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_HAN_RE = re.compile(f"[{_HAN}]")
 # Characters that never occur in a text document: C0 controls other than tab/newline/form feed,
 # the replacement character, private-use and unassigned-looking ranges.
 _JUNK_RE = re.compile("[\x00-\x08\x0b\x0e-\x1f\ufffd\ue000-\uf8ff]")
@@ -35,12 +36,20 @@ def _common_chars() -> frozenset[str]:
     return frozenset("".join(line for line in lines if not line.startswith("#")))
 
 
+@functools.lru_cache(maxsize=1)
+def _rare_han_re() -> re.Pattern:
+    """A regex matching a Han character that is not a common one (one class: counted in C)."""
+    common = "".join(sorted(_common_chars()))
+    return re.compile(f"(?=[{_HAN}])[^{re.escape(common)}]")
+
+
 # Characters a Chinese report is written in besides Han: ASCII, Latin-1, general and CJK
 # punctuation, full-width forms, Roman numerals, circled numbers, boxes and arrows.
-_USUAL_RE = re.compile(
-    "[\\s\x20-\x7e\u00a0-\u00ff\u2000-\u206f\u2100-\u21ff\u2460-\u24ff"
-    "\u2500-\u27bf\u3000-\u303f\uff00-\uffef\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
+_USUAL = (
+    "\\s\x20-\x7e\u00a0-\u00ff\u2000-\u206f\u2100-\u21ff\u2460-\u24ff"
+    "\u2500-\u27bf\u3000-\u303f\uff00-\uffef\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 )
+_UNUSUAL_RE = re.compile(f"[^{_USUAL}]")
 MAX_UNUSUAL_SHARE = 0.02
 
 
@@ -66,13 +75,13 @@ def looks_like_text(text: str) -> bool:
         return True
     if len(_JUNK_RE.findall(text)) > MAX_JUNK_SHARE * len(text) + 1:
         return False
-    if len(text) - len(_USUAL_RE.findall(text)) > MAX_UNUSUAL_SHARE * len(text):
+    if len(_UNUSUAL_RE.findall(text)) > MAX_UNUSUAL_SHARE * len(text):
         return False  # Hangul, Cyrillic, symbols: the bytes were read in the wrong encoding
-    han = _HAN_RE.findall(text)
+    han = len(text) - len(_HAN_RE.sub("", text))
     if not han:
         return True
-    common = _common_chars()
-    return sum(ch in common for ch in han) / len(han) >= MIN_COMMON_SHARE
+    rare = len(_rare_han_re().findall(text))
+    return (han - rare) / han >= MIN_COMMON_SHARE
 
 
 def _strict(data: bytes, encoding: str) -> str | None:
