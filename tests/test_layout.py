@@ -330,6 +330,4 @@ def test_every_character_of_the_wide_blocks_is_wide():
 )
 def test_display_width_counts_wide_characters_as_one_and_others_as_half(text, width):
     assert display_width(text) == width
-    assert width == sum(
-        1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.5 for ch in text
-    )
+    assert width == sum(1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.5 for ch in text)

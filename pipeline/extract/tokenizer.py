@@ -181,7 +181,7 @@ class LazyTokenizer(jieba.Tokenizer):
                 if packed is not None:
                     self.FREQ.update(self._part(packed))
 
-    def get_DAG(self, sentence):  # noqa: N802 (jieba's name)
+    def get_DAG(self, sentence):
         self._load(sentence)
         return super().get_DAG(sentence)
 
