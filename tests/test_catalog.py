@@ -159,3 +159,44 @@ def test_tokenizer_keeps_its_cache_where_told(tmp_path):
     assert tok.lcut("调解矛盾纠纷12件", HMM=False)[:2] == ["调解", "矛盾纠纷"]
     assert list((tmp_path / "cache").glob("jieba*.cache"))
     assert list((tmp_path / "cache").glob("pipeline-jieba-*.idx"))
+
+
+@pytest.mark.parametrize(
+    ("pattern", "depends"),
+    [
+        ("听取[^,;。\\d]{0,16}汇报", False),  # ^ inside a class is no anchor
+        ("(?:调解|调处|化解)成功", False),
+        ("排查(?!化解)纠纷", True),
+        ("(?<=个)村", True),
+        ("^一是", True),
+        ("法治$", True),
+        ("[\\]^]法", False),  # an escaped ] does not end the class
+    ],
+)
+def test_a_regex_depends_on_its_context_only_with_lookarounds_or_anchors(pattern, depends):
+    from pipeline.extract.catalog import _depends_on_context
+
+    assert _depends_on_context(pattern) is depends
+
+
+def test_phrasings_found_in_a_sentence_do_not_depend_on_the_whole_text_skip(catalog):
+    """The phrase index skips, in every sentence, the regexes not found in the whole text:
+    on every sentence of the sample county it finds what trying every regex finds."""
+    from pipeline.extract.sentences import text_to_sentences
+    from pipeline.ingest import discover, ingest_entry
+
+    raw = Path(__file__).parents[1] / "raw"
+    index = catalog.phrase_index
+    sentences = 0
+    for entry in discover(raw):
+        text = ingest_entry(entry, ocr=None).text
+        for span in text_to_sentences(text):
+            found = index.find(text, span.start, span.end)
+            every = [h for h in found if h[2].literal]  # the trie's, then every regex's
+            for phrasing, metric in index.regexes:
+                for m in phrasing.regex.finditer(text, span.start, span.end):
+                    if m.end() > m.start():
+                        every.append((m.start(), m.end(), phrasing, metric))
+            assert found == every
+            sentences += 1
+    assert sentences > 1000

@@ -144,6 +144,22 @@ class PhraseIndex:
             else:
                 self.regexes.append((phrasing, metric))
         self.trie = re.compile(f"(?=({_trie_pattern(list(self.literals))}))")
+        self._text: str | None = None  # the text _present_regexes was last asked about
+        self._present: list[tuple[Phrasing, Metric | None]] = []
+
+    def _present_regexes(self, text: str) -> list[tuple[Phrasing, Metric | None]]:
+        """Given a document's text, return the regex phrasings that may match in a span of it:
+        those found somewhere in the text, and those whose matches depend on what is around
+        them (lookarounds, anchors). A context-free regex that matches in a span matches the
+        same characters in the whole text, so one not found in the text matches in no span."""
+        if text is not self._text:
+            self._text = text
+            self._present = [
+                (p, m)
+                for p, m in self.regexes
+                if _depends_on_context(p.regex.pattern) or p.regex.search(text)
+            ]
+        return self._present
 
     def find(
         self, text: str, start: int, end: int
@@ -157,11 +173,20 @@ class PhraseIndex:
             for k in range(len(word), 0, -1):
                 for phrasing, metric in literals.get(word[:k], ()):
                     out.append((i, i + k, phrasing, metric))
-        for phrasing, metric in self.regexes:
+        for phrasing, metric in self._present_regexes(text):
             for m in phrasing.regex.finditer(text, start, end):
                 if m.end() > m.start():
                     out.append((m.start(), m.end(), phrasing, metric))
         return out
+
+
+_CLASS_RE = re.compile(r"\[\^?\]?(?:\\.|[^\]\\])*\]")  # a character class, escapes included
+_CONTEXT_RE = re.compile(r"\(\?<?[=!]|[\^$]|\\[bBAZ]")  # lookarounds, anchors, word bounds
+
+
+def _depends_on_context(pattern: str) -> bool:
+    """Given a regex source, return True when a match may depend on the text around it."""
+    return _CONTEXT_RE.search(_CLASS_RE.sub("", pattern)) is not None
 
 
 def _trie_pattern(words: list[str]) -> str:

@@ -38,8 +38,12 @@ def sentence_to_clauses(text: str, sentence: Span, minor: bool = False) -> list[
 
 def span_at(spans: list[Span], offset: int) -> Span | None:
     """Given sorted spans and an offset, return the span holding it (or the one just before)."""
-    i = bisect_right([s.start for s in spans], offset) - 1
+    i = bisect_right(spans, offset, key=_start) - 1
     return spans[i] if i >= 0 else None
+
+
+def _start(span: Span) -> int:
+    return span.start
 
 
 def _split(text: str, start: int, end: int, boundary: re.Pattern) -> list[Span]:

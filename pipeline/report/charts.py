@@ -68,7 +68,15 @@ def score_heatmap(scores: pd.DataFrame, settings: AnalysisSettings, title: str) 
             np.ma.masked_invalid(values), cmap=SCORE_CMAP, vmin=0, vmax=100, aspect="auto"
         )
         for (i, j), v in np.ndenumerate(values):
-            ax.text(j, i, "—" if np.isnan(v) else f"{v:.0f}", ha="center", va="center", fontsize=9)
+            ax.text(
+                j,
+                i,
+                "—" if np.isnan(v) else f"{v:.0f}",
+                ha="center",
+                va="center",
+                fontsize=9,
+                in_layout=False,
+            )
         ax.set_xticks(
             range(len(table.columns)),
             [settings.dimension_label(d) for d in table.columns],
@@ -128,6 +136,7 @@ def metric_bars_figure(
                 va="bottom",
                 fontsize=8,
                 color="#333333" if r else "#7f7f7f",
+                in_layout=False,
             )
         median = rows.loc[reported, "basis_value"].median() if reported.any() else np.nan
         handles = [
@@ -206,6 +215,7 @@ def similarity_heatmap(
                     va="center",
                     fontsize=7,
                     color="white" if v > 0.6 else "#333333",
+                    in_layout=False,
                 )
         ax.set_xticks(range(len(townships)), townships, rotation=45, ha="right")
         ax.set_yticks(range(len(townships)), townships)
@@ -292,6 +302,7 @@ def practice_matrix(
                 va="center",
                 fontsize=9,
                 color="white" if v else "#7f7f7f",
+                in_layout=False,
             )
         ax.set_xticks(
             range(len(ids)), [settings.practice_label(p) for p in ids], rotation=40, ha="right"
