@@ -76,9 +76,16 @@ def grouped_tfidf(
     return normalize(weighted, norm="l2", copy=False)
 
 
+PAIR_CHUNK = 2048  # pairs whose rows are gathered at once
+
+
 def pair_cosines(matrix: sparse.csr_matrix, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Given L2-normalised rows and two index arrays, return the cosine of each (a[i], b[i])."""
     if len(a) == 0:
         return np.zeros(0)
-    products = matrix[a].multiply(matrix[b]).sum(axis=1)
-    return np.round(np.asarray(products).ravel().astype(float), 6)
+    out = np.empty(len(a))
+    for lo in range(0, len(a), PAIR_CHUNK):  # the rows of all pairs at once took a gigabyte
+        hi = lo + PAIR_CHUNK
+        products = matrix[a[lo:hi]].multiply(matrix[b[lo:hi]]).sum(axis=1)
+        out[lo:hi] = np.asarray(products).ravel()
+    return np.round(out, 6)

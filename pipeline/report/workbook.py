@@ -60,12 +60,18 @@ def workbook_bytes(tables: dict[str, pd.DataFrame], settings: AnalysisSettings) 
         for s in sheets
         if len(s.frame) > limit
     ]
+    cells = sum(min(len(s.frame), limit) * len(s.frame.columns) for s in sheets)
+    stream = cells > int(settings.report.get("stream_workbook_cells", 2_000_000))
     buf = io.BytesIO()
-    # strings_to_*: text is always written as text, never as a formula, number or link
+    # strings_to_*: text is always written as text, never as a formula, number or link.
+    # A large workbook is streamed (constant_memory): each row goes to a temporary file when
+    # the next one starts, its text inline, instead of every cell of every sheet held as an
+    # object until the end (about 1.5 GB for 9 million cells).
     wb = xlsxwriter.Workbook(
         buf,
         {
-            "in_memory": True,
+            "constant_memory": stream,
+            "in_memory": not stream,
             "strings_to_formulas": False,
             "strings_to_numbers": False,
             "strings_to_urls": False,
