@@ -135,6 +135,7 @@ def _spec(table: str) -> tuple[Column, ...]:
 
 
 _PANDAS_TYPES = {"str": "string", "int": "Int64", "float": "Float64", "bool": "boolean"}
+_TYPED = {name: pd.Series([], dtype=t).dtype for name, t in _PANDAS_TYPES.items()}
 
 
 def empty(table: str) -> pd.DataFrame:
@@ -170,6 +171,8 @@ def conform(df: pd.DataFrame, table: str) -> pd.DataFrame:
 
 
 def _coerce(series: pd.Series, dtype: str) -> pd.Series:
+    if series.dtype == _TYPED[dtype]:
+        return series  # conformed already (tables are conformed again at each stage)
     if dtype == "str":
         return series.astype("object").where(series.notna(), None).astype("string")
     if dtype == "bool":

@@ -19,6 +19,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from pipeline import contracts
@@ -73,25 +74,59 @@ def format_number(value) -> str:
     return repr(round(value, 6))
 
 
-def csv_bytes(df: pd.DataFrame) -> bytes:
-    """Given a frame, return UTF-8-with-BOM CSV bytes (Excel/WPS read the BOM as UTF-8)."""
+def _number_texts(series: pd.Series) -> pd.Series:
+    """Given a float column, return format_number of each value: whole numbers converted at
+    once (most of them: counts), the others one by one."""
+    values = series.to_numpy(dtype="float64", na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        whole = np.isfinite(values) & (np.mod(values, 1) == 0) & (np.abs(values) < 1e15)
+    out = np.full(len(values), "", dtype=object)
+    out[whole] = values[whole].astype(np.int64).astype(str)
+    rest = ~whole & ~np.isnan(values)
+    out[rest] = [format_number(v) for v in values[rest]]
+    return pd.Series(out, index=series.index, dtype=object)
+
+
+def _csv_ready(df: pd.DataFrame) -> pd.DataFrame:
+    """Given a frame, return it with numbers and booleans as the CSV shows them."""
     out = df.copy()
     for name in out.columns:
         dtype = str(out[name].dtype)
         if dtype in ("Float64", "float64"):
-            out[name] = out[name].map(format_number)
+            out[name] = _number_texts(out[name])
         elif dtype == "boolean":
             out[name] = out[name].map(lambda v: "" if v is pd.NA else ("true" if v else "false"))
+    return out
+
+
+# UTF-8 with a BOM: Excel/WPS read the BOM as UTF-8.
+_CSV_OPTIONS = {"index": False, "lineterminator": "\n"}
+_PARQUET_OPTIONS = {"index": False, "engine": "pyarrow", "compression": "zstd"}
+
+
+def csv_bytes(df: pd.DataFrame) -> bytes:
+    """Given a frame, return UTF-8-with-BOM CSV bytes (the bytes write_csv writes)."""
     buf = io.StringIO()
-    out.to_csv(buf, index=False, lineterminator="\n")
+    _csv_ready(df).to_csv(buf, **_CSV_OPTIONS)
     return buf.getvalue().encode("utf-8-sig")
 
 
+def write_csv(df: pd.DataFrame, path: str | os.PathLike) -> None:
+    """Given a frame and a path, write the CSV there a chunk of rows at a time (a table of a
+    million rows would otherwise be held three times over: text, buffer and bytes)."""
+    _csv_ready(df).to_csv(path, encoding="utf-8-sig", **_CSV_OPTIONS)
+
+
 def parquet_bytes(df: pd.DataFrame) -> bytes:
-    """Given a frame, return Parquet bytes."""
+    """Given a frame, return Parquet bytes (the bytes write_parquet writes)."""
     buf = io.BytesIO()
-    df.to_parquet(buf, index=False, engine="pyarrow", compression="zstd")
+    df.to_parquet(buf, **_PARQUET_OPTIONS)
     return buf.getvalue()
+
+
+def write_parquet(df: pd.DataFrame, path: str | os.PathLike) -> None:
+    """Given a frame and a path, write the Parquet file there."""
+    df.to_parquet(path, **_PARQUET_OPTIONS)
 
 
 def read_table(directory: str | os.PathLike, table: str) -> pd.DataFrame:
@@ -152,9 +187,9 @@ class OutputSet:
         if table not in contracts.TABLES:
             raise ContractError(f"table {table!r} has no contract in pipeline/contracts.py")
         df = contracts.conform(df, table)
-        self.write_bytes(f"{table}.csv", csv_bytes(df))
+        write_csv(df, self.path(f"{table}.csv"))
         if parquet:
-            self.write_bytes(f"{table}.parquet", parquet_bytes(df))
+            write_parquet(df, self.path(f"{table}.parquet"))
         return df
 
     def commit(self, replace_dirs: tuple[str, ...] = ()) -> None:

@@ -556,12 +556,13 @@ def run_analyze(
             for name in ("documents", "sections", "metrics", "practices")
         }
         _say(settings, f"analysing {len(result.documents)} reports …")
-        tables = analyze(base, result.texts, options, townships, progress=settings.progress)
+        jobs = settings.jobs or _default_jobs()
+        tables = analyze(
+            base, result.texts, options, townships, progress=settings.progress, jobs=jobs
+        )
         tables = {name: out.write_table(df, name) for name, df in tables.items()}
         _say(settings, "writing the charts, report.xlsx and report.html …")
-        write_reports(
-            {**base, **tables}, result.texts, options, out, settings.jobs or _default_jobs()
-        )
+        write_reports({**base, **tables}, result.texts, options, out, jobs)
         out.write_text(MANIFEST_FILE, manifest_json(raw_dir, result))
         out.commit(replace_dirs=(TEXT_SUBDIR, FIGURES_SUBDIR))
     flags = tables.get("flags", pd.DataFrame(columns=["severity"]))

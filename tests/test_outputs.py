@@ -114,3 +114,15 @@ def test_atomic_writes_are_readable_like_any_new_file(tmp_path):
     subprocess.run([sys.executable, "-c", code, str(target)], check=True)
     assert stat.S_IMODE(target.stat().st_mode) == 0o644
     assert target.read_text(encoding="utf-8") == "<p>报告</p>"
+
+
+def test_a_table_is_written_to_its_file_with_the_same_bytes_as_in_memory(tmp_path):
+    from pipeline.outputs import parquet_bytes, write_csv, write_parquet
+
+    df = contracts.conform(metrics_frame(), "metrics")
+    write_csv(df, tmp_path / "m.csv")
+    write_parquet(df, tmp_path / "m.parquet")
+    assert (tmp_path / "m.csv").read_bytes() == csv_bytes(df)
+    assert (tmp_path / "m.csv").read_bytes().startswith(b"\xef\xbb\xbf")  # one BOM
+    assert (tmp_path / "m.csv").read_bytes().count(b"\xef\xbb\xbf") == 1
+    assert (tmp_path / "m.parquet").read_bytes() == parquet_bytes(df)

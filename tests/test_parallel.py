@@ -101,3 +101,28 @@ def test_a_document_that_kills_its_worker_fails_alone(tmp_path, synthetic_raw, m
     assert "worker process died" in docs.loc[victim, "reason"]
     assert (docs.drop(index=victim)["status"] != "failed").all()
     assert len(docs) == 30
+
+
+@pytest.mark.slow
+def test_the_text_analysis_on_two_processes_and_in_any_batches_gives_the_same_tables(tmp_path):
+    from dataclasses import replace
+
+    from pipeline.analyze import analyze, load_settings
+
+    raw = write_text_corpus(tmp_path / "corpus", 100, seed=3).raw  # several counties
+    result = run_extract(raw, tmp_path / "out", RunSettings(jobs=2, progress=False))
+    base = {n: getattr(result, n) for n in ("documents", "sections", "metrics", "practices")}
+    assert base["documents"]["county"].nunique() >= 3
+    settings = load_settings()
+
+    def tables(batch_reports: int, jobs: int) -> dict:
+        options = replace(
+            settings, similarity={**settings.similarity, "batch_reports": batch_reports}
+        )
+        return analyze(base, result.texts, options, jobs=jobs)
+
+    whole = tables(10_000, 1)  # one batch, in this process
+    assert len(whole["similarity"]) and len(whole["reuse_pairs"]) and len(whole["keywords"])
+    for batch_reports, jobs in ((10, 1), (10, 2)):  # a county or two a batch, here and on a pool
+        other = tables(batch_reports, jobs)
+        assert [name for name in whole if not whole[name].equals(other[name])] == []

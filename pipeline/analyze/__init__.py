@@ -58,14 +58,17 @@ def analyze(
     townships: pd.DataFrame | None = None,
     tokenizer=None,
     progress: bool = False,
+    jobs: int = 1,
 ) -> dict[str, pd.DataFrame]:
     """Given the extraction tables, the cleaned texts, the settings and the townships table (or
     None), return the analysis tables named in ANALYSIS_TABLES, conformed to their contracts.
-    ``progress`` shows a bar over the reports of the text analysis (the long part) on stderr."""
+    ``progress`` shows a bar over the reports of the text analysis (the long part) on stderr;
+    with ``jobs`` > 1 its batches of counties run on that many processes (same tables)."""
     documents = tables["documents"]
     metrics = tables.get("metrics", contracts.empty("metrics"))
     practices = tables.get("practices", contracts.empty("practices"))
-    sections = SectionIndex.from_table(tables.get("sections", contracts.empty("sections")))
+    section_rows = tables.get("sections", contracts.empty("sections"))
+    sections = SectionIndex.from_table(section_rows)
     docs = documents_to_comparable(documents)
     if docs.empty:
         return {name: contracts.empty(name) for name in ANALYSIS_TABLES}
@@ -74,7 +77,9 @@ def analyze(
 
     comparison = metrics_to_comparison(docs, metrics, townships, settings)
     scores = dimension_scores(docs, comparison, practices, settings)
-    text_tables = _text_tables(docs, texts, sections, settings, tokenizer, townships, progress)
+    text_tables = _text_tables(
+        docs, texts, (sections, section_rows), settings, tokenizer, townships, progress, jobs
+    )
     flags = all_flags(
         FlagInputs(
             docs=docs,
@@ -104,20 +109,19 @@ def analyze(
 def _text_tables(
     docs: pd.DataFrame,
     texts: dict[str, str],
-    sections: SectionIndex,
+    sections: tuple[SectionIndex, pd.DataFrame],
     settings: AnalysisSettings,
     tokenizer,
     townships: pd.DataFrame | None,
     progress: bool = False,
+    jobs: int = 1,
 ) -> dict:
     """Given the comparable reports and their texts, return similarity, reuse_pairs, keywords,
-    problem_themes and foreign_names, computed over batches of whole counties."""
-    parts: dict[str, list[pd.DataFrame]] = {
-        k: [] for k in ("similarity", "reuse_pairs", "keywords", "problem_themes")
-    }
-    if len(docs) and tokenizer is None:
-        tokenizer = make_tokenizer()
-    size = int(settings.similarity.get("batch_reports", 2000))
+    problem_themes and foreign_names, computed over batches of whole counties (a report is
+    compared only within its county, so the batches do not change the tables)."""
+    parts: dict[str, list[pd.DataFrame]] = {name: [] for name in BATCH_TABLES}
+    index, section_rows = sections
+    batches = list(county_batches(docs, int(settings.similarity.get("batch_reports", 500))))
     bar = tqdm(
         total=len(docs),
         desc="text analysis",
@@ -125,18 +129,10 @@ def _text_tables(
         disable=not progress or None,
         leave=False,
     )
-    for batch in county_batches(docs, size):
-        sentences = corpus_sentences(batch, texts, tokenizer, settings.similarity)
-        counts, terms = sentences_to_counts(list(sentences["words"]))
-        vectors = doc_vectors(batch, sentences, counts)
-        pairs = compared_pairs(batch)
-        reuse = reuse_rows(pairs, sentences, counts, texts, sections, settings.similarity)
-        parts["similarity"].append(with_shared_paragraphs(similarity_rows(pairs, vectors), reuse))
-        parts["reuse_pairs"].append(reuse)
-        parts["keywords"].append(keyword_rows(batch, vectors, terms, settings))
-        parts["problem_themes"].append(
-            problem_themes(sentences, texts, sections, settings, tokenizer)
-        )
+    done = _batches_tables(batches, texts, index, section_rows, settings, tokenizer, jobs)
+    for batch, tables in zip(batches, done, strict=True):
+        for name in BATCH_TABLES:
+            parts[name].append(tables[name])
         bar.update(len(batch))
     bar.close()
     out = {name: _concat(frames, name) for name, frames in parts.items()}
@@ -144,9 +140,76 @@ def _text_tables(
     if townships is not None and len(townships):
         places = pd.concat([places, townships[["county", "township"]]], ignore_index=True)
     ignore = tuple((settings.flags.get("foreign_name") or {}).get("ignore_when_sentence_has", ()))
-    names = foreign_names(docs, texts, places, sections, ignore)
+    names = foreign_names(docs, texts, places, index, ignore)
     out["foreign_names"] = docs.merge(names, on="doc_id")[contracts.columns("foreign_names")]
     return out
+
+
+BATCH_TABLES = ("similarity", "reuse_pairs", "keywords", "problem_themes")
+
+
+def batch_tables(
+    batch: pd.DataFrame,
+    texts: dict[str, str],
+    sections: SectionIndex,
+    settings: AnalysisSettings,
+    tokenizer,
+) -> dict[str, pd.DataFrame]:
+    """Given a batch of whole counties and their texts, return its BATCH_TABLES."""
+    sentences = corpus_sentences(batch, texts, tokenizer, settings.similarity)
+    counts, terms = sentences_to_counts(list(sentences["words"]))
+    vectors = doc_vectors(batch, sentences, counts)
+    pairs = compared_pairs(batch)
+    reuse = reuse_rows(pairs, sentences, counts, texts, sections, settings.similarity)
+    return {
+        "similarity": with_shared_paragraphs(similarity_rows(pairs, vectors), reuse),
+        "reuse_pairs": reuse,
+        "keywords": keyword_rows(batch, vectors, terms, settings),
+        "problem_themes": problem_themes(sentences, texts, sections, settings, tokenizer),
+    }
+
+
+def _batches_tables(batches, texts, index, section_rows, settings, tokenizer, jobs: int):
+    """Yield each batch's tables, in order: in this process, or with ``jobs`` > 1 and more
+    than one batch on a pool of fresh processes, each sent only its batch's texts and
+    headings (not forks of this one: they would share, and copy, everything it holds)."""
+    workers = min(jobs, len(batches))
+    if workers <= 1:
+        if batches and tokenizer is None:
+            tokenizer = make_tokenizer()
+        for batch in batches:
+            yield batch_tables(batch, texts, index, settings, tokenizer)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    context = multiprocessing.get_context(method)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        work = []
+        for batch in batches:
+            ids = set(batch["doc_id"])
+            work.append(
+                (
+                    batch,
+                    {doc_id: texts[doc_id] for doc_id in batch["doc_id"] if doc_id in texts},
+                    section_rows[section_rows["doc_id"].isin(ids)],
+                    settings,
+                )
+            )
+        yield from pool.map(_batch_in_worker, work)
+
+
+_WORKER_TOKENIZER: list = []
+
+
+def _batch_in_worker(work) -> dict[str, pd.DataFrame]:
+    batch, texts, section_rows, settings = work
+    if not _WORKER_TOKENIZER:
+        _WORKER_TOKENIZER.append(make_tokenizer())
+    return batch_tables(
+        batch, texts, SectionIndex.from_table(section_rows), settings, _WORKER_TOKENIZER[0]
+    )
 
 
 def county_batches(docs: pd.DataFrame, size: int):
