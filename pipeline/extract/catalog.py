@@ -146,6 +146,12 @@ class PhraseIndex:
         self.trie = re.compile(f"(?=({_trie_pattern(list(self.literals))}))")
         self._text: str | None = None  # the text _present_regexes was last asked about
         self._present: list[tuple[Phrasing, Metric | None]] = []
+        # Regexes always tried: those that depend on their context, and those opening with a
+        # negated class (looking for them in a whole text costs more than it saves).
+        self._always = [
+            _depends_on_context(p.regex.pattern) or p.regex.pattern.startswith("[^")
+            for p, _m in self.regexes
+        ]
 
     def _present_regexes(self, text: str) -> list[tuple[Phrasing, Metric | None]]:
         """Given a document's text, return the regex phrasings that may match in a span of it:
@@ -156,8 +162,8 @@ class PhraseIndex:
             self._text = text
             self._present = [
                 (p, m)
-                for p, m in self.regexes
-                if _depends_on_context(p.regex.pattern) or p.regex.search(text)
+                for (p, m), always in zip(self.regexes, self._always, strict=True)
+                if always or p.regex.search(text)
             ]
         return self._present
 
