@@ -138,3 +138,33 @@ def test_measure_reports_exit_wall_cpu_and_memory():
     assert m.wall > 0 and m.max_rss_mb >= 50
     with pytest.raises(RuntimeError, match="exited 3"):
         measure([sys.executable, "-c", "raise SystemExit(3)"])
+
+
+@pytest.mark.slow
+def test_analysis_stages_run_on_pool_workers_are_timed(tmp_path):
+    """The text analysis runs its batches of counties on worker processes; the timed run
+    still reports their stages (the similarity line of the bench table needs them)."""
+    import yaml
+
+    from pipeline.config import DEFAULT_ANALYSIS
+    from pipeline.samples.synthetic import write_text_corpus
+
+    raw = write_text_corpus(tmp_path / "corpus", 100, seed=3).raw
+    settings = yaml.safe_load(DEFAULT_ANALYSIS.read_text(encoding="utf-8"))
+    settings["similarity"]["batch_reports"] = 20
+    path = tmp_path / "analysis.yaml"
+    path.write_text(yaml.safe_dump(settings, allow_unicode=True), encoding="utf-8")
+    timings = tmp_path / "timings.json"
+    measure(
+        [
+            sys.executable,
+            *("-m", "pipeline.bench.timed", str(timings), "analyze", str(raw)),
+            *("--out", str(tmp_path / "out"), "--settings", str(path), "--jobs", "2", "--quiet"),
+        ]
+    )
+    stages = json.loads(timings.read_text(encoding="utf-8"))["stages"]
+    batches = stages["corpus_sentences"]["calls"]
+    assert batches >= 3  # one a batch, every batch on a worker
+    for name in ("similarity_rows", "reuse_rows", "keyword_rows", "problem_themes"):
+        assert stages[name]["calls"] == batches and stages[name]["seconds"] > 0
+    assert stages["analyze"]["calls"] == 1  # the main process's own stages as before

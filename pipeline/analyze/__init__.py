@@ -11,6 +11,8 @@ villages table. Comparisons count each report once (ingest.accounting.comparable
 
 from __future__ import annotations
 
+import os
+
 import pandas as pd
 from tqdm import tqdm
 
@@ -205,11 +207,18 @@ _WORKER_TOKENIZER: list = []
 
 def _batch_in_worker(work) -> dict[str, pd.DataFrame]:
     batch, texts, section_rows, settings = work
+    timings = os.environ.get("PIPELINE_BENCH_WORKER_TIMINGS")  # make bench times the stages
+    if timings:
+        from pipeline.bench.timed import dump_worker, timing_worker
+
+        timing_worker()
     if not _WORKER_TOKENIZER:
         _WORKER_TOKENIZER.append(make_tokenizer())
-    return batch_tables(
-        batch, texts, SectionIndex.from_table(section_rows), settings, _WORKER_TOKENIZER[0]
-    )
+    sections = SectionIndex.from_table(section_rows)
+    tables = batch_tables(batch, texts, sections, settings, _WORKER_TOKENIZER[0])
+    if timings:
+        dump_worker(timings)
+    return tables
 
 
 def county_batches(docs: pd.DataFrame, size: int):

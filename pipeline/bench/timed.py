@@ -17,7 +17,9 @@ from __future__ import annotations
 import functools
 import importlib
 import json
+import os
 import sys
+import tempfile
 import time
 from collections import defaultdict
 
@@ -97,6 +99,31 @@ def _timer(func, name: str, timings: dict):
     return timed
 
 
+# The analysis sends its batches of counties to pool workers (fresh processes, not forks).
+# When this variable names a folder, each worker wraps the same stages and, after each batch,
+# writes its totals there as <pid>.json; main() adds them to the run's.
+WORKER_TIMINGS_ENV = "PIPELINE_BENCH_WORKER_TIMINGS"
+_WORKER: dict = defaultdict(lambda: {"calls": 0, "seconds": 0.0})
+_WORKER_WRAPPED: list[str] = []
+
+
+def timing_worker() -> str | None:
+    """In a pool worker: return the folder for its timings (wrapping the stages the first
+    time), or None when the run is not timed."""
+    folder = os.environ.get(WORKER_TIMINGS_ENV)
+    if folder and not _WORKER_WRAPPED:
+        _WORKER_WRAPPED.extend(install(_WORKER, "analyze"))
+    return folder
+
+
+def dump_worker(folder: str) -> None:
+    """Given the timings folder, write this worker's totals so far."""
+    path = os.path.join(folder, f"{os.getpid()}.json")
+    with open(path + ".tmp", "w", encoding="utf-8") as f:
+        json.dump(dict(_WORKER), f)
+    os.replace(path + ".tmp", path)
+
+
 def main(argv: list[str]) -> int:
     if len(argv) < 2:
         sys.stderr.write("usage: python -m pipeline.bench.timed TIMINGS.json COMMAND ...\n")
@@ -107,7 +134,15 @@ def main(argv: list[str]) -> int:
     from pipeline.cli import main as cli_main
 
     started = time.perf_counter()
-    code = cli_main(command)
+    with tempfile.TemporaryDirectory(prefix="bench-workers-") as folder:
+        os.environ[WORKER_TIMINGS_ENV] = folder
+        code = cli_main(command)
+        for name in sorted(os.listdir(folder)):
+            if name.endswith(".json"):
+                with open(os.path.join(folder, name), encoding="utf-8") as f:
+                    for stage, entry in json.load(f).items():
+                        timings[stage]["calls"] += entry["calls"]
+                        timings[stage]["seconds"] += entry["seconds"]
     result = {
         "command_seconds": time.perf_counter() - started,
         "wrapped": wrapped,
