@@ -126,7 +126,8 @@ def _write_index(path: Path, freq: dict[str, int], total: int) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
-        os.fchmod(fd, 0o644)  # jieba's cache is readable by the other users too
+        if hasattr(os, "fchmod"):  # Python on Windows has it from 3.13
+            os.fchmod(fd, 0o644)  # jieba's cache is readable by the other users too
         with os.fdopen(fd, "wb") as f:
             f.write(len(header).to_bytes(8, "little"))
             f.write(header)
