@@ -173,8 +173,8 @@ def batch_tables(
 
 def _batches_tables(batches, texts, index, section_rows, settings, tokenizer, jobs: int):
     """Yield each batch's tables, in order: in this process, or with ``jobs`` > 1 and more
-    than one batch on a pool of fresh processes, each sent only its batch's texts and
-    headings (not forks of this one: they would share, and copy, everything it holds)."""
+    than one batch on a pool of fresh processes (pipeline.pools), each sent only its batch's
+    texts and headings."""
     workers = min(jobs, len(batches))
     if workers <= 1:
         if batches and tokenizer is None:
@@ -182,12 +182,9 @@ def _batches_tables(batches, texts, index, section_rows, settings, tokenizer, jo
         for batch in batches:
             yield batch_tables(batch, texts, index, settings, tokenizer)
         return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    from pipeline.pools import fresh_pool
 
-    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-    context = multiprocessing.get_context(method)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with fresh_pool(workers) as pool:
         work = []
         for batch in batches:
             ids = set(batch["doc_id"])

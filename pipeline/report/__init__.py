@@ -10,7 +10,6 @@ flag lists cover every report.
 
 from __future__ import annotations
 
-import multiprocessing
 import re
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -22,6 +21,7 @@ import pandas as pd
 from pipeline.analyze.settings import OVERALL, AnalysisSettings
 from pipeline.config import FIGURES_SUBDIR
 from pipeline.outputs import OutputSet
+from pipeline.pools import fresh_pool
 from pipeline.report import charts
 from pipeline.report.html import Figure, report_html
 from pipeline.report.workbook import workbook_bytes
@@ -106,14 +106,8 @@ _CHARTS_PER_WORKER = 8  # below this a worker costs more to start than it saves
 
 
 def _chart_pool(workers: int) -> ProcessPoolExecutor:
-    """Return a pool of fresh processes for the charts. Not forks of this one: a fork shares,
-    and as its garbage collector walks them copies, all the tables and texts this process holds
-    (6.6 GB at 40,000 reports, 15.6 GB for the process tree with two forked chart workers)."""
-    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-    context = multiprocessing.get_context(method)
-    if method == "forkserver":
-        context.set_forkserver_preload(["pipeline.report.charts"])
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    """Return a pool of fresh processes for the charts (see pipeline.pools)."""
+    return fresh_pool(workers, preload=("pipeline.report.charts",))
 
 
 def _chart_workers(charts: int, jobs: int) -> int:
