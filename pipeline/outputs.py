@@ -118,13 +118,6 @@ def write_csv(df: pd.DataFrame, path: str | os.PathLike) -> None:
     _csv_ready(df).to_csv(path, encoding="utf-8-sig", **_CSV_OPTIONS)
 
 
-def parquet_bytes(df: pd.DataFrame) -> bytes:
-    """Given a frame, return Parquet bytes (the bytes write_parquet writes)."""
-    buf = io.BytesIO()
-    df.to_parquet(buf, **_PARQUET_OPTIONS)
-    return buf.getvalue()
-
-
 def write_parquet(df: pd.DataFrame, path: str | os.PathLike) -> None:
     """Given a frame and a path, write the Parquet file there."""
     df.to_parquet(path, **_PARQUET_OPTIONS)

@@ -116,8 +116,8 @@ def test_atomic_writes_are_readable_like_any_new_file(tmp_path):
     assert target.read_text(encoding="utf-8") == "<p>报告</p>"
 
 
-def test_a_table_is_written_to_its_file_with_the_same_bytes_as_in_memory(tmp_path):
-    from pipeline.outputs import parquet_bytes, write_csv, write_parquet
+def test_a_table_written_to_its_file_has_the_csv_bytes_and_reads_back_from_parquet(tmp_path):
+    from pipeline.outputs import write_csv, write_parquet
 
     df = contracts.conform(metrics_frame(), "metrics")
     write_csv(df, tmp_path / "m.csv")
@@ -125,4 +125,7 @@ def test_a_table_is_written_to_its_file_with_the_same_bytes_as_in_memory(tmp_pat
     assert (tmp_path / "m.csv").read_bytes() == csv_bytes(df)
     assert (tmp_path / "m.csv").read_bytes().startswith(b"\xef\xbb\xbf")  # one BOM
     assert (tmp_path / "m.csv").read_bytes().count(b"\xef\xbb\xbf") == 1
-    assert (tmp_path / "m.parquet").read_bytes() == parquet_bytes(df)
+    back = pd.read_parquet(tmp_path / "m.parquet")
+    assert back.equals(df)
+    write_parquet(df, tmp_path / "again.parquet")  # the same bytes on every write
+    assert (tmp_path / "again.parquet").read_bytes() == (tmp_path / "m.parquet").read_bytes()

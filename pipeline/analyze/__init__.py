@@ -11,7 +11,7 @@ villages table. Comparisons count each report once (ingest.accounting.comparable
 
 from __future__ import annotations
 
-import os
+import functools
 
 import pandas as pd
 from tqdm import tqdm
@@ -80,7 +80,7 @@ def analyze(
     comparison = metrics_to_comparison(docs, metrics, townships, settings)
     scores = dimension_scores(docs, comparison, practices, settings)
     text_tables = _text_tables(
-        docs, texts, (sections, section_rows), settings, tokenizer, townships, progress, jobs
+        docs, texts, sections, section_rows, settings, tokenizer, townships, progress, jobs
     )
     flags = all_flags(
         FlagInputs(
@@ -111,7 +111,8 @@ def analyze(
 def _text_tables(
     docs: pd.DataFrame,
     texts: dict[str, str],
-    sections: tuple[SectionIndex, pd.DataFrame],
+    sections: SectionIndex,
+    section_rows: pd.DataFrame,
     settings: AnalysisSettings,
     tokenizer,
     townships: pd.DataFrame | None,
@@ -122,7 +123,6 @@ def _text_tables(
     problem_themes and foreign_names, computed over batches of whole counties (a report is
     compared only within its county, so the batches do not change the tables)."""
     parts: dict[str, list[pd.DataFrame]] = {name: [] for name in BATCH_TABLES}
-    index, section_rows = sections
     batches = list(county_batches(docs, int(settings.similarity.get("batch_reports", 500))))
     bar = tqdm(
         total=len(docs),
@@ -131,7 +131,7 @@ def _text_tables(
         disable=not progress or None,
         leave=False,
     )
-    done = _batches_tables(batches, texts, index, section_rows, settings, tokenizer, jobs)
+    done = _batches_tables(batches, texts, sections, section_rows, settings, tokenizer, jobs)
     for batch, tables in zip(batches, done, strict=True):
         for name in BATCH_TABLES:
             parts[name].append(tables[name])
@@ -142,7 +142,7 @@ def _text_tables(
     if townships is not None and len(townships):
         places = pd.concat([places, townships[["county", "township"]]], ignore_index=True)
     ignore = tuple((settings.flags.get("foreign_name") or {}).get("ignore_when_sentence_has", ()))
-    names = foreign_names(docs, texts, places, index, ignore)
+    names = foreign_names(docs, texts, places, sections, ignore)
     out["foreign_names"] = docs.merge(names, on="doc_id")[contracts.columns("foreign_names")]
     return out
 
@@ -171,7 +171,7 @@ def batch_tables(
     }
 
 
-def _batches_tables(batches, texts, index, section_rows, settings, tokenizer, jobs: int):
+def _batches_tables(batches, texts, sections, section_rows, settings, tokenizer, jobs: int):
     """Yield each batch's tables, in order: in this process, or with ``jobs`` > 1 and more
     than one batch on a pool of fresh processes (pipeline.pools), each sent only its batch's
     texts and headings."""
@@ -180,7 +180,7 @@ def _batches_tables(batches, texts, index, section_rows, settings, tokenizer, jo
         if batches and tokenizer is None:
             tokenizer = make_tokenizer()
         for batch in batches:
-            yield batch_tables(batch, texts, index, settings, tokenizer)
+            yield batch_tables(batch, texts, sections, settings, tokenizer)
         return
     from pipeline.pools import fresh_pool
 
@@ -199,20 +199,18 @@ def _batches_tables(batches, texts, index, section_rows, settings, tokenizer, jo
         yield from pool.map(_batch_in_worker, work)
 
 
-_WORKER_TOKENIZER: list = []
+@functools.lru_cache(maxsize=1)
+def _worker_tokenizer():
+    return make_tokenizer()  # once per worker process
 
 
 def _batch_in_worker(work) -> dict[str, pd.DataFrame]:
-    batch, texts, section_rows, settings = work
-    timings = os.environ.get("PIPELINE_BENCH_WORKER_TIMINGS")  # make bench times the stages
-    if timings:
-        from pipeline.bench.timed import dump_worker, timing_worker
+    from pipeline.bench.timed import dump_worker, timing_worker  # the standard library only
 
-        timing_worker()
-    if not _WORKER_TOKENIZER:
-        _WORKER_TOKENIZER.append(make_tokenizer())
+    batch, texts, section_rows, settings = work
+    timings = timing_worker()  # a folder when make bench times this run, else None
     sections = SectionIndex.from_table(section_rows)
-    tables = batch_tables(batch, texts, sections, settings, _WORKER_TOKENIZER[0])
+    tables = batch_tables(batch, texts, sections, settings, _worker_tokenizer())
     if timings:
         dump_worker(timings)
     return tables

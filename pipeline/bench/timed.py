@@ -118,10 +118,9 @@ def timing_worker() -> str | None:
 
 def dump_worker(folder: str) -> None:
     """Given the timings folder, write this worker's totals so far."""
-    path = os.path.join(folder, f"{os.getpid()}.json")
-    with open(path + ".tmp", "w", encoding="utf-8") as f:
-        json.dump(dict(_WORKER), f)
-    os.replace(path + ".tmp", path)
+    from pipeline.outputs import atomic_write_text
+
+    atomic_write_text(os.path.join(folder, f"{os.getpid()}.json"), json.dumps(dict(_WORKER)))
 
 
 def main(argv: list[str]) -> int:

@@ -123,19 +123,9 @@ def _write_index(path: Path, freq: dict[str, int], total: int) -> None:
     for ch in sorted(set(pairs_of) | {k for k in freq if len(k) == 1}):
         chars[ch] = part((freq.get(ch), pairs_of.get(ch, {})))
     header = marshal.dumps((INDEX_FORMAT, total, chars))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        if hasattr(os, "fchmod"):  # Python on Windows has it from 3.13
-            os.fchmod(fd, 0o644)  # jieba's cache is readable by the other users too
-        with os.fdopen(fd, "wb") as f:
-            f.write(len(header).to_bytes(8, "little"))
-            f.write(header)
-            f.writelines(parts)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from pipeline.outputs import atomic_write_bytes  # only when the index is built
+
+    atomic_write_bytes(path, b"".join([len(header).to_bytes(8, "little"), header, *parts]))
 
 
 class LazyTokenizer(jieba.Tokenizer):

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -97,17 +96,12 @@ def _drawing(planned: list[ChartJob], jobs: int) -> Iterator[Callable[[], list[F
     if workers <= 1:
         yield lambda: _figures(planned, map(_draw, planned))
         return
-    with _chart_pool(workers) as pool:
+    with fresh_pool(workers, preload=("pipeline.report.charts",)) as pool:
         pngs = pool.map(_draw, planned, chunksize=2)  # submits every chart at once
         yield lambda: _figures(planned, pngs)
 
 
 _CHARTS_PER_WORKER = 8  # below this a worker costs more to start than it saves
-
-
-def _chart_pool(workers: int) -> ProcessPoolExecutor:
-    """Return a pool of fresh processes for the charts (see pipeline.pools)."""
-    return fresh_pool(workers, preload=("pipeline.report.charts",))
 
 
 def _chart_workers(charts: int, jobs: int) -> int:
