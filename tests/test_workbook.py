@@ -86,25 +86,3 @@ def test_write_reports_stages_the_workbook(tmp_path):
     assert "report.xlsx" in paths and "report.html" in paths
     assert load_workbook(tmp_path / "report.xlsx").sheetnames == list(SHEETS)
     assert all((tmp_path / p).is_file() for p in paths)
-
-
-def test_a_large_workbook_is_streamed_with_the_same_cells(book):
-    """Above report.stream_workbook_cells the workbook is written row by row (text inline):
-    every sheet holds the same values, formats and frozen header as the in-memory one."""
-    from dataclasses import replace
-
-    streamed_settings = replace(SETTINGS, report={**SETTINGS.report, "stream_workbook_cells": 0})
-    data = workbook_bytes(_tables(), streamed_settings)
-    import zipfile
-
-    with zipfile.ZipFile(io.BytesIO(data)) as z:
-        assert "xl/sharedStrings.xml" not in z.namelist()  # streamed: text inline
-        assert b't="inlineStr"' in z.read("xl/worksheets/sheet2.xml")
-    streamed = load_workbook(io.BytesIO(data))
-    assert streamed.sheetnames == book.sheetnames
-    for ws, ours in zip(book.worksheets, streamed.worksheets, strict=True):
-        assert ours.freeze_panes == ws.freeze_panes
-        assert [[c.value for c in r] for r in ours.iter_rows()] == [
-            [c.value for c in r] for r in ws.iter_rows()
-        ]
-        assert [c.fill.fgColor.rgb for c in ours["A"]] == [c.fill.fgColor.rgb for c in ws["A"]]

@@ -10,27 +10,24 @@ are cut, with a note in 总览; the CSV files hold everything.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import math
 import re
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
-import xlsxwriter
 
 from pipeline.analyze.settings import OVERALL, AnalysisSettings
 from pipeline.report.labels import KIND_LABELS, SEVERITY_COLOURS, rule_label, severity_label
+from pipeline.report.xlsx import Table, xlsx_bytes
 
 SHEETS = ("总览", "指标", "预警", "证据", "相似度")
 NOT_REPORTED = "未报告"
 MAX_CELL_CHARS = 32000
-HEADER_FORMAT = {"bold": True, "bg_color": "#D9E1F2", "pattern": 1}
-NOT_REPORTED_FORMAT = {"font_color": "#808080", "italic": True}
-WRAP_FORMAT = {"text_wrap": True, "valign": "top"}
 # characters XML 1.0 cannot hold; removed from text before it is written
 ILLEGAL_CHARACTERS_RE = re.compile(r"[\000-\010\013\014\016-\037]")
-# a fixed creation date (xlsxwriter stamps the zip entries with a fixed date itself), so that the
-# same tables give the same bytes on every run
+# a fixed creation date (the zip entries have a fixed date too), so that the same tables give the
+# same bytes on every run
 FIXED_CREATED = dt.datetime(2000, 1, 1)
 
 
@@ -42,7 +39,6 @@ class Sheet:
     frame: pd.DataFrame
     wrap: tuple[str, ...] = ()  # columns whose text wraps
     severity_column: str | None = None  # fill every row by the severity in this column
-    note: str = ""
 
 
 def workbook_bytes(tables: dict[str, pd.DataFrame], settings: AnalysisSettings) -> bytes:
@@ -60,30 +56,9 @@ def workbook_bytes(tables: dict[str, pd.DataFrame], settings: AnalysisSettings) 
         for s in sheets
         if len(s.frame) > limit
     ]
-    cells = sum(min(len(s.frame), limit) * len(s.frame.columns) for s in sheets)
-    stream = cells > int(settings.report.get("stream_workbook_cells", 2_000_000))
-    buf = io.BytesIO()
-    # strings_to_*: text is always written as text, never as a formula, number or link.
-    # A large workbook is streamed (constant_memory): each row goes to a temporary file when
-    # the next one starts, its text inline, instead of every cell of every sheet held as an
-    # object until the end (about 1.5 GB for 9 million cells).
-    wb = xlsxwriter.Workbook(
-        buf,
-        {
-            "constant_memory": stream,
-            "in_memory": not stream,
-            "strings_to_formulas": False,
-            "strings_to_numbers": False,
-            "strings_to_urls": False,
-        },
+    return xlsx_bytes(
+        [_table(s, limit, notes if s.title == SHEETS[0] else []) for s in sheets], FIXED_CREATED
     )
-    wb.set_properties({"created": FIXED_CREATED})
-    formats = _Formats(wb)
-    for sheet in sheets:
-        extra = notes if sheet.title == SHEETS[0] else []
-        _write_sheet(wb, formats, sheet, limit, extra)
-    wb.close()
-    return buf.getvalue()
 
 
 # ---------------------------------------------------------------- the five sheets
@@ -213,72 +188,46 @@ def similarity_sheet(similarity: pd.DataFrame) -> Sheet:
 # ---------------------------------------------------------------- writing
 
 
-class _Formats:
-    """The workbook's cell formats, made once each: header, 未报告, and wrap × severity fill."""
-
-    def __init__(self, wb) -> None:
-        self._wb = wb
-        self.header = wb.add_format(HEADER_FORMAT)
-        self.not_reported = wb.add_format(NOT_REPORTED_FORMAT)
-        self._cells: dict[tuple[bool, str | None], object] = {}
-
-    def cell(self, wrap: bool, severity: str | None):
-        """The format of a cell that wraps or not, filled by a severity or not (None = plain)."""
-        colour = SEVERITY_COLOURS.get(severity) if severity else None
-        if not wrap and colour is None:
-            return None
-        key = (wrap, colour)
-        if key not in self._cells:
-            spec = dict(WRAP_FORMAT) if wrap else {}
-            if colour:
-                spec.update(bg_color=f"#{colour}", pattern=1)
-            self._cells[key] = self._wb.add_format(spec)
-        return self._cells[key]
-
-
-def _write_sheet(wb, formats: _Formats, sheet: Sheet, limit: int, notes: list[str]) -> None:
-    ws = wb.add_worksheet(sheet.title)
+def _table(sheet: Sheet, limit: int, notes: list[str]) -> Table:
+    """Given a sheet, its row limit and notes for below its rows, return what the writer takes:
+    plain cell values by column, widths fitted to the text, wrapped columns, row fills."""
     columns = [c for c in sheet.frame.columns if c != sheet.severity_column]
     frame = sheet.frame.head(limit)
-    for i, name in enumerate(columns):
-        ws.set_column(i, i, _width(name, frame[name]))
-    ws.freeze_panes(1, 0)
-    if len(frame):
-        ws.autofilter(0, 0, len(frame), len(columns) - 1)
-    for j, name in enumerate(columns):
-        ws.write_string(0, j, name, formats.header)
-    severities = (
-        frame[sheet.severity_column].tolist() if sheet.severity_column else [None] * len(frame)
+    fills = None
+    if sheet.severity_column:
+        fills = [SEVERITY_COLOURS.get(s) if s else None for s in frame[sheet.severity_column]]
+    return Table(
+        title=sheet.title,
+        header=columns,
+        columns=[plain_values(frame[name]) for name in columns],
+        widths=[_width(name, frame[name]) for name in columns],
+        wrap=[name in sheet.wrap for name in columns],
+        fills=fills,
+        muted=NOT_REPORTED,
+        notes=notes,
     )
-    wrapped = [name in sheet.wrap for name in columns]
-    data = zip(*(map(_plain, frame[name].tolist()) for name in columns), strict=True)
-    for r, (severity, values) in enumerate(zip(severities, data, strict=True), start=1):
-        for j, (value, wrap) in enumerate(zip(values, wrapped, strict=True)):
-            _write_cell(ws, r, j, value, formats.cell(wrap, severity), formats)
-    for k, note in enumerate(notes, start=len(frame) + 1):
-        ws.write_string(k, 0, note)
 
 
-def _write_cell(ws, row: int, col: int, value, fmt, formats: _Formats) -> None:
-    """Write one plain value as the office expects: numbers as numbers, text always as text,
-    未报告 in grey, a missing value as an empty cell (keeping its fill)."""
-    if value is None:
-        if fmt is not None:
-            ws.write_blank(row, col, None, fmt)
-    elif isinstance(value, str):
-        if value == NOT_REPORTED and fmt is None:
-            fmt = formats.not_reported
-        ws.write_string(row, col, value, fmt)
-    elif isinstance(value, bool):
-        ws.write_boolean(row, col, value, fmt)
-    elif isinstance(value, int | float):
-        ws.write_number(row, col, value, fmt)
-    else:
-        ws.write_string(row, col, str(value), fmt)
+def plain_values(values: pd.Series) -> list:
+    """Given a column, return what its cells hold (see _plain); a float column at once."""
+    dtype = values.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind == "f":
+        numbers = values.to_numpy(dtype=float)
+        finite = np.isfinite(numbers)
+        whole = finite & (np.floor(numbers) == numbers) & (np.abs(numbers) < 1e15)
+        return [
+            (int(v) if w else v) if f else None
+            for v, f, w in zip(numbers.tolist(), finite.tolist(), whole.tolist(), strict=True)
+        ]
+    if isinstance(dtype, np.dtype) and dtype.kind in "iub":
+        return values.tolist()  # Python ints and bools already
+    return [_plain(v) for v in values.tolist()]
 
 
 def _plain(value):
     """Given a table value, return what a cell holds: None for missing, Python numbers, clean text."""
+    if type(value) is str:
+        return ILLEGAL_CHARACTERS_RE.sub("", value)[:MAX_CELL_CHARS]
     if value is None or value is pd.NA:
         return None
     if isinstance(value, float) and not math.isfinite(value):
