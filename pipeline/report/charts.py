@@ -34,9 +34,18 @@ _BASIS_WORDS = {"per_10k": "每万人", "per_village": "每村"}
 
 
 def figure_to_png(fig, dpi: int) -> bytes:
-    """Given a figure, return its PNG bytes (no software or date metadata) and close it."""
+    """Given a figure, return its PNG bytes (no software or date metadata) and close it.
+
+    The layout is made once, at the saving dpi, and then fixed: savefig would otherwise make it
+    twice (a draw without rendering to place things, then the drawing, which places them again),
+    and laying out the text is most of a chart's time."""
     buf = io.BytesIO()
     try:
+        engine = fig.get_layout_engine()
+        if engine is not None:
+            fig.set_dpi(dpi)
+            engine.execute(fig)
+            fig.set_layout_engine(None)  # none: savefig draws once, without a layout pass
         fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
     finally:
         plt.close(fig)
