@@ -8,6 +8,7 @@ number of jobs writes the same bytes.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import inspect
@@ -99,11 +100,18 @@ def _ocr_function(enabled: bool):
     """Return the OCR function for pages without a text layer, or None when OCR is off or not
     installed. The engine itself is imported only when a page needs it: importing it costs
     every process about half a second and 50 MB, and most reports have a text layer."""
-    if not enabled or importlib.util.find_spec("rapidocr_onnxruntime") is None:
+    if not enabled or not _ocr_installed():
         return None
     from pipeline.ingest import ocr
 
     return ocr.ocr_pdf_page
+
+
+@functools.lru_cache(maxsize=1)
+def _ocr_installed() -> bool:
+    """Whether the OCR engine can be imported; looked up once a process (a third of a
+    millisecond a document otherwise)."""
+    return importlib.util.find_spec("rapidocr_onnxruntime") is not None
 
 
 class _Timeout(BaseException):
@@ -265,6 +273,7 @@ class _Cache:
         self.directory = directory
         self.fingerprint = fingerprint
         self.max_bytes = max_bytes
+        self._made = False  # the folder exists (made on the first put)
 
     def key(self, entry: Entry) -> str | None:
         if self.directory is None or entry.is_symlink:
@@ -294,7 +303,9 @@ class _Cache:
         is only a miss, and 40,000 fsyncs cost minutes)."""
         if key is None:
             return
-        self.directory.mkdir(parents=True, exist_ok=True)
+        if not self._made:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            self._made = True
         # The fields are plain lists and dicts already: asdict's deep copy cost more than the
         # extraction itself in the main process of a --jobs run.
         data = json.dumps(_shallow_dict(result), ensure_ascii=False).encode("utf-8")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass
+from typing import NamedTuple
 
 _SENTENCE_END_RE = re.compile(r"[。!?;！？；\n]+")
 # A comma ends a clause unless it separates thousands (12,000).
@@ -17,8 +17,10 @@ _MINOR_END_RE = re.compile(r"(?<!\d)[,:，：、]+|[,:，：、]+(?!\d{3}(?!\d))
 _STRIP = " \t\u3000|•·"
 
 
-@dataclass(frozen=True)
-class Span:
+class Span(NamedTuple):
+    """A piece of the text, text[start:end]. A tuple: made about 250 times a report, and a
+    tuple is made several times faster than a frozen dataclass."""
+
     start: int
     end: int
 
