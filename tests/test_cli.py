@@ -134,3 +134,18 @@ def test_strict_exits_1_when_a_file_failed(mixed_folder, tmp_path):
         )
         == 1
     )
+
+
+def test_starting_a_run_does_not_import_scikit_learn():
+    """scikit-learn takes 1.5 s to import; the text analysis imports it where it runs."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, pipeline.cli, pipeline.run, pipeline.analyze, pipeline.report; "
+        "print('sklearn' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    assert done.stdout.strip() == "False"

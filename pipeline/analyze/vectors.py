@@ -12,8 +12,9 @@ import itertools
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import CountVectorizer
-from sklearn.preprocessing import normalize
+
+# scikit-learn is imported where it is used: its import takes 1.5 s, and the process that runs
+# `analyze` needs it only when the text analysis runs in that process (--jobs 1).
 
 
 def word_ngrams(words: str) -> list[str]:
@@ -28,6 +29,8 @@ def sentences_to_counts(words: list[str]) -> tuple[sparse.csr_matrix, np.ndarray
     unique, inverse = np.unique(np.asarray(words, dtype=object), return_inverse=True)
     if not any(unique):
         return sparse.csr_matrix((len(words), 0), dtype=np.float64), np.array([], dtype=object)
+    from sklearn.feature_extraction.text import CountVectorizer
+
     vectorizer = CountVectorizer(analyzer=word_ngrams, dtype=np.float64)
     counts = vectorizer.fit_transform(list(unique)).tocsr()
     return counts[inverse.ravel()], vectorizer.get_feature_names_out()
@@ -73,6 +76,8 @@ def grouped_tfidf(
         parts.append(block)
     weighted = sparse.vstack(parts, format="csr")[np.argsort(order, kind="stable")]
     weighted.eliminate_zeros()
+    from sklearn.preprocessing import normalize
+
     return normalize(weighted, norm="l2", copy=False)
 
 
