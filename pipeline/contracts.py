@@ -8,6 +8,7 @@ wrong. Other tools read these files: changing a contract is changing the product
 from __future__ import annotations
 
 from dataclasses import dataclass
+from operator import itemgetter
 
 import pandas as pd
 
@@ -143,6 +144,25 @@ def empty(table: str) -> pd.DataFrame:
     return conform(pd.DataFrame({c: [] for c in columns(table)}), table)
 
 
+def frame(rows: list[dict], table: str) -> pd.DataFrame:
+    """Given rows as dicts holding (at least) the table's columns, return the conformed table.
+    Each column is made at once in its type: a frame of the dicts typed column by column
+    afterwards took 0.8 ms a report. Rows a column cannot take at once go the long way, whose
+    checks name what is wrong."""
+    spec = _spec(table)
+    if not rows:
+        return empty(table)
+    try:
+        values = zip(*map(itemgetter(*(c.name for c in spec)), rows), strict=True)
+        data = {
+            c.name: pd.array(list(v), dtype=_TYPED[c.dtype])
+            for c, v in zip(spec, values, strict=True)
+        }
+    except (KeyError, TypeError, ValueError):
+        return conform(pd.DataFrame(rows, columns=columns(table)), table)
+    return conform(pd.DataFrame(data), table)
+
+
 def conform(df: pd.DataFrame, table: str) -> pd.DataFrame:
     """Given a frame and a table name, return the frame checked and typed, columns in order."""
     spec = _spec(table)
@@ -161,7 +181,7 @@ def conform(df: pd.DataFrame, table: str) -> pd.DataFrame:
         if not col.nullable and out[col.name].isna().any():
             raise ContractError(f"table {table}: column {col.name} has empty values")
         if col.allowed:
-            bad = set(out[col.name].dropna()) - set(col.allowed)
+            bad = set(out[col.name].dropna().unique()) - set(col.allowed)
             if bad:
                 raise ContractError(
                     f"table {table}: column {col.name} has values {sorted(bad)}, "

@@ -484,8 +484,7 @@ class _Rows:
     def _flush(self) -> None:
         for name, pending in self._pending.items():
             if pending:
-                frame = pd.DataFrame(pending, columns=contracts.columns(name))
-                self._frames[name].append(contracts.conform(frame, name))
+                self._frames[name].append(contracts.frame(pending, name))
             self._pending[name] = []
         self._waiting = 0
 

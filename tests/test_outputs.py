@@ -58,6 +58,28 @@ def test_contract_rejects_empty_required_values_and_bad_enums():
         contracts.conform(docs, "documents")
 
 
+def test_a_table_made_from_rows_equals_the_conformed_frame_of_them():
+    rows = metrics_frame().astype(object).where(metrics_frame().notna(), None).to_dict("records")
+    rows[1]["year"] = 2024.0  # a whole float in an int column, as JSON gives back
+    rows[0]["extra"] = "ignored"  # keys beyond the columns are left out, as before
+    made = contracts.frame(rows, "metrics")
+    pd.testing.assert_frame_equal(made, contracts.conform(metrics_frame(), "metrics"))
+    assert made.dtypes.to_dict() == contracts.empty("metrics").dtypes.to_dict()
+    assert contracts.frame([], "metrics").empty
+
+
+def test_rows_a_column_cannot_take_get_the_conform_errors():
+    rows = metrics_frame().to_dict("records")
+    rows[0]["approx"] = "yes"  # read by the long way, as conform reads it
+    assert contracts.frame(rows, "metrics")["approx"].tolist() == [True, True]
+    rows[0]["start"] = 6.5
+    with pytest.raises(ContractError, match="start is not int: has fractional values"):
+        contracts.frame(rows, "metrics")
+    del rows[1]["evidence"]
+    with pytest.raises(ContractError, match="evidence has empty values"):
+        contracts.frame(rows[1:], "metrics")
+
+
 def test_csv_has_bom_integral_numbers_without_decimals_and_lowercase_booleans():
     data = csv_bytes(contracts.conform(metrics_frame(), "metrics"))
     assert data.startswith(b"\xef\xbb\xbf")
