@@ -14,6 +14,7 @@ import time
 
 import pytest
 
+from pipeline import run
 from pipeline.config import Limits
 from pipeline.extract import extract_document, load_catalog, make_tokenizer
 from pipeline.ingest import Entry, ocr
@@ -87,9 +88,12 @@ def test_documents_row_has_ocr_pages_confidence_and_a_per_page_note(tmp_path, sc
 
 
 def test_without_the_extra_the_row_says_needs_ocr_and_how_to_enable_it(
-    tmp_path, monkeypatch, scan_and_twin
+    tmp_path, monkeypatch, scan_and_twin, request
 ):
     monkeypatch.setitem(sys.modules, "rapidocr_onnxruntime", None)  # import fails: not installed
+    # the run looks the engine up once a process: look again now, and again after this test
+    run._ocr_installed.cache_clear()
+    request.addfinalizer(run._ocr_installed.cache_clear)
     assert not ocr.available()
     path = tmp_path / "scan.pdf"
     path.write_bytes(scan_and_twin[0])
