@@ -14,7 +14,6 @@ import math
 import re
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from pipeline.analyze.settings import OVERALL, AnalysisSettings
@@ -199,29 +198,13 @@ def _table(sheet: Sheet, limit: int, notes: list[str]) -> Table:
     return Table(
         title=sheet.title,
         header=columns,
-        columns=[plain_values(frame[name]) for name in columns],
+        columns=[[_plain(v) for v in frame[name].tolist()] for name in columns],
         widths=[_width(name, frame[name]) for name in columns],
         wrap=[name in sheet.wrap for name in columns],
         fills=fills,
         muted=NOT_REPORTED,
         notes=notes,
     )
-
-
-def plain_values(values: pd.Series) -> list:
-    """Given a column, return what its cells hold (see _plain); a float column at once."""
-    dtype = values.dtype
-    if isinstance(dtype, np.dtype) and dtype.kind == "f":
-        numbers = values.to_numpy(dtype=float)
-        finite = np.isfinite(numbers)
-        whole = finite & (np.floor(numbers) == numbers) & (np.abs(numbers) < 1e15)
-        return [
-            (int(v) if w else v) if f else None
-            for v, f, w in zip(numbers.tolist(), finite.tolist(), whole.tolist(), strict=True)
-        ]
-    if isinstance(dtype, np.dtype) and dtype.kind in "iub":
-        return values.tolist()  # Python ints and bools already
-    return [_plain(v) for v in values.tolist()]
 
 
 def _plain(value):
