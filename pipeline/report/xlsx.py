@@ -158,18 +158,16 @@ def _column_xml(letter, values, numbers, style_ids, muted_text, muted_id, string
     index = strings.index
     for value, r, s in zip(values, numbers, style_ids, strict=True):
         kind = type(value)
+        if kind is str and s == 0 and value == muted_text:
+            s = muted_id
+        style = f' s="{s}"' if s else ""
         if kind is str:
-            if s == 0 and value == muted_text:
-                s = muted_id
-            style = f' s="{s}"' if s else ""
             out.append(f'<c r="{letter}{r}"{style} t="s"><v>{index(value)}</v></c>')
         elif value is None:
-            out.append(f'<c r="{letter}{r}" s="{s}"/>' if s else "")
+            out.append(f'<c r="{letter}{r}"{style}/>' if s else "")
         elif kind is int or kind is float:
-            style = f' s="{s}"' if s else ""
             out.append(f'<c r="{letter}{r}"{style}><v>{value!r}</v></c>')
         elif kind is bool:
-            style = f' s="{s}"' if s else ""
             out.append(f'<c r="{letter}{r}"{style} t="b"><v>{int(value)}</v></c>')
         else:
             raise TypeError(f"not a plain cell value: {value!r} ({kind.__name__})")
