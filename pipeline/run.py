@@ -273,7 +273,8 @@ class _Cache:
         self.directory = directory
         self.fingerprint = fingerprint
         self.max_bytes = max_bytes
-        self._made = False  # the folder exists (made on the first put)
+        if directory is not None:
+            directory.mkdir(parents=True, exist_ok=True)
 
     def key(self, entry: Entry) -> str | None:
         if self.directory is None or entry.is_symlink:
@@ -303,9 +304,6 @@ class _Cache:
         is only a miss, and 40,000 fsyncs cost minutes)."""
         if key is None:
             return
-        if not self._made:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            self._made = True
         # The fields are plain lists and dicts already: asdict's deep copy cost more than the
         # extraction itself in the main process of a --jobs run.
         data = json.dumps(_shallow_dict(result), ensure_ascii=False).encode("utf-8")
